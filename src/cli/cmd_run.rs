@@ -1,0 +1,64 @@
+//! `rnx run FILE`: run every stage that is not cached, then record the run.
+
+use super::args::RunArgs;
+use super::front::{device, front, open_cache, theme};
+use super::progress::{Display, install_interrupt_handler};
+use super::{EXIT_FAILURE, EXIT_INTERRUPTED};
+use crate::exec::{RunOptions, State, run as run_plan, status};
+
+pub fn run(args: RunArgs) -> u8 {
+    let Ok(f) = front(&args.pipeline) else { return EXIT_FAILURE };
+    let Ok(device) = device(&args.cache, &f.pipeline) else { return EXIT_FAILURE };
+    let Ok((store, records_path, records)) = open_cache(&args.cache, &args.pipeline.file, &f.pipeline) else {
+        return EXIT_FAILURE;
+    };
+    if args.dry_run {
+        let states = status(&f.plan, &store, &records, &device);
+        let to_run: Vec<_> = states.iter().filter(|s| s.state != State::Cached).collect();
+        for s in &to_run {
+            let reasons: Vec<String> = s.reasons.iter().map(|r| r.to_string()).collect();
+            println!("would run  {}  ({})", s.name, reasons.join("; "));
+        }
+        println!("{} to run, {} cached", to_run.len(), states.len() - to_run.len());
+        return 0;
+    }
+    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if jobs == 0 {
+        eprintln!("error: --jobs must be at least 1");
+        return EXIT_FAILURE;
+    }
+    install_interrupt_handler();
+    let display = Display::new();
+    let options = RunOptions { jobs, device };
+    let summary = run_plan(&f.plan, &f.pipeline.sources, &store, &records, &options, &display);
+    display.finish();
+    if let Err(e) = summary.records.save(&records_path) {
+        eprintln!("{:?}", miette::Report::new(e));
+    }
+    let handler = miette::GraphicalReportHandler::new_themed(theme()).with_width(100);
+    for failure in &summary.failed {
+        let mut text = String::new();
+        if handler.render_report(&mut text, failure).is_err() {
+            text = failure.to_string();
+        }
+        eprint!("{text}");
+    }
+    let secs = display.elapsed().as_secs_f64();
+    eprintln!(
+        "{}: {} ran, {} cached{}{}{} in {secs:.2} s (cache: {})",
+        f.pipeline.name,
+        summary.ran.len(),
+        summary.cached,
+        if summary.elsewhere > 0 { format!(", {} computed by another rnx", summary.elsewhere) } else { String::new() },
+        if summary.failed.is_empty() { String::new() } else { format!(", {} failed", summary.failed.len()) },
+        if summary.skipped.is_empty() { String::new() } else { format!(", {} skipped", summary.skipped.len()) },
+        store.root().display()
+    );
+    if summary.interrupted {
+        EXIT_INTERRUPTED
+    } else if summary.ok() {
+        0
+    } else {
+        EXIT_FAILURE
+    }
+}

@@ -1,0 +1,35 @@
+//! The command-line interface. The only module that prints: stdout carries data, stderr logs and progress.
+
+mod args;
+mod cmd_check;
+mod cmd_graph;
+mod cmd_ops;
+mod cmd_run;
+mod cmd_show;
+mod cmd_status;
+mod front;
+mod progress;
+mod table_print;
+
+use args::{Cli, Command};
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Exit status for an invalid file, a failed stage or bad input.
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit status when the run was interrupted with Ctrl-C.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let code = match cli.command {
+        Command::Check(a) => cmd_check::run(a),
+        Command::Run(a) => cmd_run::run(a),
+        Command::Status(a) => cmd_status::run(a),
+        Command::Graph(a) => cmd_graph::run(a),
+        Command::Show(a) => cmd_show::run(a),
+        Command::Ops(a) => cmd_ops::run(a),
+    };
+    ExitCode::from(code)
+}

@@ -1,0 +1,23 @@
+//! Execution: deciding which stage instances are cached, and running the rest in parallel.
+
+mod error;
+mod keying;
+mod lookup;
+mod report;
+mod run;
+mod status;
+mod worker;
+
+pub use error::StageFailed;
+pub use keying::compute_key;
+pub use report::{Event, Reporter, Silent};
+pub use run::{RunOptions, RunSummary, run};
+pub use status::{InstanceStatus, State, status};
+
+/// How a completed instance is known to downstream stages.
+#[derive(Debug, Clone)]
+pub struct Done {
+    pub key: crate::cache::StageKey,
+    pub content_hash: String,
+    pub outputs: Vec<String>,
+}

@@ -1,0 +1,116 @@
+//! Running one stage instance: lock its key, run its operator into a staging folder, commit.
+
+use super::report::{Event, Reporter};
+use super::{Done, lookup};
+use crate::cache::{EntryLock, KeyInputs, RunRecord, Staging, StageKey, Store};
+use crate::ops::{InputBinding, OpError, ProgressSink, StageContext, StageOutput};
+use crate::plan::{InstanceId, Plan, PlannedInput};
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+/// How a stage run ended.
+pub enum Outcome {
+    Ran(Done, RunRecord),
+    /// Another process committed the entry while this one waited for the lock.
+    Elsewhere(Done, RunRecord),
+    Failed(String),
+    Interrupted,
+}
+
+/// Adapts the reporter to an operator's progress calls.
+struct StageProgress<'a> {
+    reporter: &'a dyn Reporter,
+    name: &'a str,
+}
+
+impl ProgressSink for StageProgress<'_> {
+    fn progress(&self, done: u64, total: u64, message: &str) {
+        self.reporter.event(Event::Progress { name: self.name, done, total, message });
+    }
+    fn interrupted(&self) -> bool {
+        self.reporter.interrupted()
+    }
+}
+
+pub struct Job<'a> {
+    pub plan: &'a Plan,
+    pub id: InstanceId,
+    pub key: StageKey,
+    pub key_inputs: KeyInputs,
+    pub store: &'a Store,
+    pub reporter: &'a dyn Reporter,
+    /// The operator's inputs, bound before the job is handed to a worker thread.
+    pub bindings: BTreeMap<String, InputBinding>,
+}
+
+impl Job<'_> {
+    pub fn run(self) -> Outcome {
+        match self.run_inner() {
+            Ok(outcome) => outcome,
+            Err(OpError::Interrupted) => Outcome::Interrupted,
+            Err(e) => Outcome::Failed(e.to_string()),
+        }
+    }
+
+    fn run_inner(&self) -> Result<Outcome, OpError> {
+        let inst = &self.plan.instances[self.id];
+        let cache_err = |e: crate::cache::CacheError| OpError::internal(e.to_string());
+        let _lock = EntryLock::acquire(self.store, &self.key).map_err(cache_err)?;
+        if let Ok(Some(manifest)) = self.store.lookup(&self.key) {
+            let (d, r) = lookup::record_of(self.store, &self.key, &manifest);
+            return Ok(Outcome::Elsewhere(d, r));
+        }
+        let staging = Staging::new(self.store, self.key).map_err(cache_err)?;
+        let progress = StageProgress { reporter: self.reporter, name: &inst.name };
+        let started = Instant::now();
+        let written = {
+            let mut ctx =
+                StageContext::new(&inst.name, &inst.params, inst.seed, &inst.coords, &self.bindings, staging.dir(), &progress);
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inst.op.run(&mut ctx)));
+            match result {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(e),
+                Err(panic) => {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| s.to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_else(|| "unknown panic".into());
+                    return Err(OpError::internal(format!("operator panicked: {what}")));
+                }
+            }
+            ctx.written().to_vec()
+        };
+        let seconds = started.elapsed().as_secs_f64();
+        let manifest = staging.commit(self.store, &inst.name, &self.key_inputs, &written, seconds).map_err(cache_err)?;
+        let (d, r) = lookup::record_of(self.store, &self.key, &manifest);
+        Ok(Outcome::Ran(d, r))
+    }
+}
+
+/// Binds each input of `id` to its definition or to its upstream instances' committed folders.
+pub fn bindings(plan: &Plan, id: InstanceId, store: &Store, done: &[Option<Done>]) -> BTreeMap<String, InputBinding> {
+    let inst = &plan.instances[id];
+    let mut out = BTreeMap::new();
+    for (name, input) in &inst.inputs {
+        let binding = match input {
+            PlannedInput::Definition(def) => InputBinding::Definition(def.clone()),
+            PlannedInput::Stages(ids) => InputBinding::Stages(
+                ids.iter()
+                    .filter_map(|&u| {
+                        let d = done[u].as_ref()?;
+                        let up = &plan.instances[u];
+                        Some(StageOutput {
+                            stage: up.name.clone(),
+                            coords: up.coords.clone(),
+                            dir: store.entry_dir(&d.key),
+                            files: d.outputs.clone(),
+                        })
+                    })
+                    .collect(),
+            ),
+        };
+        out.insert(name.clone(), binding);
+    }
+    out
+}

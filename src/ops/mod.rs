@@ -1,0 +1,34 @@
+//! Operators: the things a declaration can name. One file per operator, all listed in `registry`.
+//!
+//! Operators see checked, resolved parameters (`Params`) and their inputs' outputs; never syntax.
+
+mod context;
+mod error;
+pub mod data;
+pub mod definitions;
+pub mod registry;
+pub mod task;
+pub mod tasks;
+
+pub use context::{Definition, InputBinding, NoProgress, ProgressSink, StageContext, StageOutput};
+pub use error::OpError;
+pub use registry::{Operator, lookup, operators};
+
+use crate::schema::OpSchema;
+
+/// An operator that runs as a stage (`data`, `train` or `analysis`) and writes output files.
+pub trait StageOp: Sync + Send {
+    fn schema(&self) -> &'static OpSchema;
+    /// Runs the stage. Writes go through `ctx`, into a private folder that is committed only on success.
+    fn run(&self, ctx: &mut StageContext) -> Result<(), OpError>;
+    /// Whether results depend on the device (CPU or CUDA); if so the device class joins the cache key.
+    fn uses_device(&self) -> bool {
+        false
+    }
+}
+
+/// An operator that defines a task: a generator of trials. Used by `task` declarations.
+pub trait TaskOp: Sync + Send {
+    fn schema(&self) -> &'static OpSchema;
+    fn build(&self, params: &crate::params::Params) -> Result<Box<dyn task::Task>, OpError>;
+}

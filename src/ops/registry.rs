@@ -1,0 +1,47 @@
+//! The operator catalogue: every operator rnx knows, in one table.
+
+use super::{StageOp, TaskOp, data, definitions, tasks};
+use crate::schema::OpSchema;
+
+/// An entry of the catalogue.
+#[derive(Clone, Copy)]
+pub enum Operator {
+    /// Runs as a `data`, `train` or `analysis` stage.
+    Stage(&'static dyn StageOp),
+    /// Defines a task for `task` declarations.
+    Task(&'static dyn TaskOp),
+    /// A definition checked and hashed into the stages that use it (models and loss terms).
+    Definition(&'static OpSchema),
+}
+
+impl Operator {
+    pub fn schema(&self) -> &'static OpSchema {
+        match self {
+            Operator::Stage(op) => op.schema(),
+            Operator::Task(op) => op.schema(),
+            Operator::Definition(schema) => schema,
+        }
+    }
+}
+
+static OPERATORS: &[Operator] = &[
+    Operator::Task(&tasks::DelayedReach),
+    Operator::Task(&tasks::WorkingMemory),
+    Operator::Stage(&data::Trials),
+    Operator::Stage(&data::SwapMixture),
+    Operator::Stage(&data::Load),
+    Operator::Definition(&definitions::CTRNN),
+    Operator::Definition(&definitions::MSE),
+    Operator::Definition(&definitions::RATE_L2),
+    Operator::Definition(&definitions::WEIGHT_L2),
+];
+
+/// Every operator, in catalogue order.
+pub fn operators() -> &'static [Operator] {
+    OPERATORS
+}
+
+/// Finds an operator by name.
+pub fn lookup(name: &str) -> Option<Operator> {
+    OPERATORS.iter().copied().find(|op| op.schema().name == name)
+}

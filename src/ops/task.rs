@@ -1,0 +1,49 @@
+//! The task interface: a trial generator with epochs, inputs, targets and loss masks.
+
+use super::OpError;
+use crate::rng::Rng;
+use std::collections::BTreeMap;
+
+/// A batch of trials, padded to the longest trial. Arrays are row-major `[trial][step][channel]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrialBatch {
+    pub n_trials: usize,
+    pub n_steps: usize,
+    /// Step length in seconds.
+    pub dt: f64,
+    pub input_names: Vec<String>,
+    pub output_names: Vec<String>,
+    /// `[trial][step][input]`.
+    pub inputs: Vec<f32>,
+    /// `[trial][step][output]`.
+    pub targets: Vec<f32>,
+    /// `[trial][step][output]`: 1 where the loss counts the target, 0 elsewhere (and in padding).
+    pub mask: Vec<f32>,
+    pub epoch_names: Vec<String>,
+    /// `[trial][step]`: index into `epoch_names`, or `PADDING` after a trial has ended.
+    pub epochs: Vec<u8>,
+    /// Per-trial condition values (target angle, delay, cue features, ...), one vector per column.
+    pub conditions: BTreeMap<String, Vec<f64>>,
+    /// Per-trial integer condition index, grouping trials for trial-averaging.
+    pub condition: Vec<i64>,
+}
+
+impl TrialBatch {
+    /// The epoch index used for steps past a trial's end.
+    pub const PADDING: u8 = u8::MAX;
+
+    pub fn n_inputs(&self) -> usize {
+        self.input_names.len()
+    }
+    pub fn n_outputs(&self) -> usize {
+        self.output_names.len()
+    }
+}
+
+/// A configured task, built from a `task` declaration's parameters.
+pub trait Task: Send + Sync {
+    /// The names of the task's variants; the first is the one trained on.
+    fn variants(&self) -> &'static [&'static str];
+    /// Draws `n_trials` trials of `variant`. Deterministic given the generator's state.
+    fn generate(&self, n_trials: usize, variant: &str, rng: &mut Rng) -> Result<TrialBatch, OpError>;
+}
