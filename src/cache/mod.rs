@@ -87,6 +87,26 @@ impl Store {
         Ok(Some(manifest))
     }
 
+    /// Removes staging folders left by processes that no longer exist (killed mid-stage).
+    /// Folders of live processes are left alone. Returns how many were removed.
+    pub fn clean_staging(&self) -> usize {
+        let Ok(entries) = std::fs::read_dir(self.tmp()) else { return 0 };
+        let mut removed = 0;
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let pid = name.split('-').nth(1).and_then(|p| p.parse::<u32>().ok());
+            let alive = match pid {
+                Some(pid) if pid == std::process::id() => true,
+                Some(pid) => Path::new("/proc").join(pid.to_string()).exists() || !Path::new("/proc/self").exists(),
+                None => false,
+            };
+            if !alive && std::fs::remove_dir_all(entry.path()).is_ok() {
+                removed += 1;
+            }
+        }
+        removed
+    }
+
     /// Removes an entry (a corrupt one, or for `gc`). The caller must hold its lock.
     pub fn remove(&self, key: &StageKey) -> Result<(), CacheError> {
         let dir = self.entry_dir(key);

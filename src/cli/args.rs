@@ -24,6 +24,8 @@ pub enum Command {
     Show(ShowArgs),
     /// List the operators, or describe one.
     Ops(OpsArgs),
+    /// Benchmarks that print ratios against a reference measured in the same run.
+    Bench(BenchArgs),
 }
 
 /// Which pipeline, with which overrides.
@@ -104,4 +106,25 @@ pub struct ShowArgs {
 pub struct OpsArgs {
     /// Describe this operator in full.
     pub name: Option<String>,
+}
+
+#[derive(Args)]
+pub struct BenchArgs {
+    /// Which benchmark: `engine` (plan, no-op run and status on generated pipelines).
+    pub what: String,
+    /// Pipeline sizes, in stages.
+    #[arg(long, value_delimiter = ',', default_values_t = vec![2000, 20000])]
+    pub sizes: Vec<usize>,
+    /// Timed repetitions; the best is reported.
+    #[arg(long, default_value_t = 3)]
+    pub repeat: usize,
+    /// Parallel stages for the (untimed) first run.
+    #[arg(long, default_value_t = 2)]
+    pub jobs: usize,
+    /// The snakemake executable to compare with (default: `snakemake` on PATH).
+    #[arg(long)]
+    pub snakemake: Option<PathBuf>,
+    /// Keep the generated work folders.
+    #[arg(long)]
+    pub keep: bool,
 }

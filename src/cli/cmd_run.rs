@@ -27,6 +27,7 @@ pub fn run(args: RunArgs) -> u8 {
         eprintln!("error: --jobs must be at least 1");
         return EXIT_FAILURE;
     }
+    store.clean_staging();
     install_interrupt_handler();
     let display = Display::new();
     let options = RunOptions { jobs, device };

@@ -1,6 +1,7 @@
 //! The command-line interface. The only module that prints: stdout carries data, stderr logs and progress.
 
 mod args;
+mod cmd_bench;
 mod cmd_check;
 mod cmd_graph;
 mod cmd_ops;
@@ -30,6 +31,7 @@ pub fn main() -> ExitCode {
         Command::Graph(a) => cmd_graph::run(a),
         Command::Show(a) => cmd_show::run(a),
         Command::Ops(a) => cmd_ops::run(a),
+        Command::Bench(a) => cmd_bench::run(a),
     };
     ExitCode::from(code)
 }

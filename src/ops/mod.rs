@@ -7,6 +7,7 @@ mod error;
 pub mod data;
 pub mod definitions;
 pub mod registry;
+pub mod tables;
 pub mod task;
 pub mod tasks;
 

@@ -1,6 +1,6 @@
 //! The operator catalogue: every operator rnx knows, in one table.
 
-use super::{StageOp, TaskOp, data, definitions, tasks};
+use super::{StageOp, TaskOp, data, definitions, tables, tasks};
 use crate::schema::OpSchema;
 
 /// An entry of the catalogue.
@@ -30,6 +30,7 @@ static OPERATORS: &[Operator] = &[
     Operator::Stage(&data::Trials),
     Operator::Stage(&data::SwapMixture),
     Operator::Stage(&data::Load),
+    Operator::Stage(&tables::Concat),
     Operator::Definition(&definitions::CTRNN),
     Operator::Definition(&definitions::MSE),
     Operator::Definition(&definitions::RATE_L2),

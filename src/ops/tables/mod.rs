@@ -1,0 +1,5 @@
+//! Operators that reshape other stages' tables.
+
+mod concat;
+
+pub use concat::Concat;
