@@ -91,17 +91,19 @@ impl ParamType {
 impl fmt::Display for ParamType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ParamType::Bool => f.write_str("bool"),
-            ParamType::Int { min, max } => write!(f, "int in [{min}, {}]", fmt_int_bound(*max)),
-            ParamType::Float { min, max } => write!(f, "number in [{}, {}]", fmt_bound(*min), fmt_bound(*max)),
+            ParamType::Bool => f.write_str("a boolean"),
+            ParamType::Int { min, max } if *min == i64::MIN && *max == i64::MAX => f.write_str("an integer"),
+            ParamType::Int { min, max } => write!(f, "an integer in [{min}, {}]", fmt_int_bound(*max)),
+            ParamType::Float { min, max } if min.is_infinite() && max.is_infinite() => f.write_str("a number"),
+            ParamType::Float { min, max } => write!(f, "a number in [{}, {}]", fmt_bound(*min), fmt_bound(*max)),
             ParamType::Quantity { dim, min, max } => {
                 write!(f, "{dim} ({}) in [{}, {}] {}", dim.units().join(", "), fmt_bound(*min), fmt_bound(*max), dim.si_unit())
             }
-            ParamType::Str => f.write_str("string"),
-            ParamType::Path => f.write_str("file path"),
+            ParamType::Str => f.write_str("a string"),
+            ParamType::Path => f.write_str("a file path"),
             ParamType::Enum(names) => write!(f, "one of {}", names.join(" | ")),
-            ParamType::List(inner) => write!(f, "list of {inner}"),
-            ParamType::Block(_) => f.write_str("block"),
+            ParamType::List(inner) => write!(f, "a list of ({inner})"),
+            ParamType::Block(_) => f.write_str("a block"),
         }
     }
 }

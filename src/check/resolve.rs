@@ -237,7 +237,7 @@ fn resolve_params(
                     op: schema.name.into(),
                     name: spec.name.into(),
                     at: call.op.span.miette(),
-                    help: format!("add `{} = ...` ({}): {}", spec.name, spec.ty, spec.doc),
+                    help: format!("add `{} = ...`, {}: {}", spec.name, spec.ty, spec.doc),
                 },
             )),
         }
@@ -284,13 +284,13 @@ fn value_slot(
         if !ok {
             return None;
         }
-        if let Some(&clash) = own.iter().find(|&&c| coordinates[c].name == coord_name) {
+        if own.iter().any(|&c| coordinates[c].name == coord_name) {
             errors.push(Diagnostic::check(
                 src,
                 CheckError::BadSweep {
                     message: format!("`{coord_name}` is swept twice in one declaration"),
                     at: value.span.miette(),
-                    help: Some(format!("the other sweep is at {:?}", coordinates[clash].span.start)),
+                    help: Some(format!("two sweeps named `{coord_name}` would give ambiguous instance names; keep one")),
                 },
             ));
             return None;

@@ -180,6 +180,6 @@ fn in_range(name: &str, x: f64, min: f64, max: f64, ty: &ParamType, at: miette::
 
 fn out_of_range(name: &str, value: &str, ty: &ParamType, at: miette::SourceSpan) -> CheckError {
     let range = ty.to_string();
-    let range = range.split_once(" in ").map_or(range.clone(), |(_, r)| r.to_string());
+    let range = range.rsplit_once(" in ").map_or(range.clone(), |(_, r)| r.to_string());
     CheckError::OutOfRange { name: name.to_string(), value: value.to_string(), at, range }
 }

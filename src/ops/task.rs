@@ -44,6 +44,19 @@ impl TrialBatch {
 pub trait Task: Send + Sync {
     /// The names of the task's variants; the first is the one trained on.
     fn variants(&self) -> &'static [&'static str];
+    /// Draws only the per-trial condition values (cheap; no input tensors). `generate` with the same
+    /// generator state draws the same conditions.
+    fn conditions(&self, n_trials: usize, variant: &str, rng: &mut Rng) -> Result<BTreeMap<String, Vec<f64>>, OpError>;
     /// Draws `n_trials` trials of `variant`. Deterministic given the generator's state.
     fn generate(&self, n_trials: usize, variant: &str, rng: &mut Rng) -> Result<TrialBatch, OpError>;
+}
+
+/// The error for a variant a task does not have.
+pub fn unknown_variant(task: &str, variant: &str, variants: &[&str]) -> OpError {
+    OpError::invalid(format!("task `{task}` has no variant `{variant}`; its variants: {}", variants.join(", ")))
+}
+
+/// Number of whole steps of length `dt` in `seconds` (at least `min`).
+pub fn steps(seconds: f64, dt: f64, min: usize) -> usize {
+    ((seconds / dt).round() as usize).max(min)
 }

@@ -52,7 +52,7 @@ impl Lowerer {
 
     fn pipeline_header(&self, pair: Pair<Rule>) -> Result<PipelineHeader> {
         let span = self.span(&pair);
-        let mut inner = pair.into_inner();
+        let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::kw_pipeline);
         let name = self.ident(inner.next().ok_or_else(|| self.empty(span))?);
         let settings = self.block(inner.next().ok_or_else(|| self.empty(span))?)?;
         Ok(PipelineHeader { name, settings, span })
@@ -60,13 +60,13 @@ impl Lowerer {
 
     fn use_stmt(&self, pair: Pair<Rule>) -> Result<UseStmt> {
         let span = self.span(&pair);
-        let string = pair.into_inner().next().ok_or_else(|| self.empty(span))?;
+        let string = pair.into_inner().find(|p| p.as_rule() == Rule::string).ok_or_else(|| self.empty(span))?;
         Ok(UseStmt { path: unescape(string), span })
     }
 
     fn profile(&self, pair: Pair<Rule>) -> Result<Profile> {
         let span = self.span(&pair);
-        let mut inner = pair.into_inner();
+        let mut inner = pair.into_inner().filter(|p| p.as_rule() != Rule::kw_profile);
         let name = self.ident(inner.next().ok_or_else(|| self.empty(span))?);
         let mut overrides = Vec::new();
         for assignment in inner {

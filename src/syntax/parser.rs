@@ -32,7 +32,7 @@ pub fn parse_module(source: SourceId, text: &str) -> Result<Module, Vec<SyntaxEr
 }
 
 fn parse_items(source: SourceId, text: &str, offset: usize) -> Result<Vec<crate::ast::Item>, SyntaxError> {
-    let mut pairs = RnxParser::parse(Rule::file, text).map_err(|e| convert(e, text, offset))?;
+    let mut pairs = parse_rule(Rule::file, text, offset)?;
     let file = pairs.next().ok_or_else(|| internal(offset))?;
     Lowerer { source, offset }.items(file)
 }
@@ -59,7 +59,7 @@ fn item_chunks(text: &str) -> Vec<(usize, usize)> {
 
 /// Parses a value written on its own (the right-hand side of `--set`).
 pub fn parse_value(source: SourceId, text: &str) -> Result<Value, SyntaxError> {
-    let mut pairs = RnxParser::parse(Rule::value_only, text).map_err(|e| convert(e, text, 0))?;
+    let mut pairs = parse_rule(Rule::value_only, text, 0)?;
     let whole = pairs.next().ok_or_else(|| internal(0))?;
     let value = whole.into_inner().next().ok_or_else(|| internal(0))?;
     Lowerer { source, offset: 0 }.value(value)
@@ -95,11 +95,26 @@ pub fn parse_override(source: SourceId, text: &str) -> Result<Override, SyntaxEr
         return Err(bad());
     }
     let value_text = &text[eq + 1..];
-    let mut pairs = RnxParser::parse(Rule::value_only, value_text).map_err(|e| convert(e, value_text, eq + 1))?;
+    let mut pairs = parse_rule(Rule::value_only, value_text, eq + 1)?;
     let whole = pairs.next().ok_or_else(|| internal(eq + 1))?;
     let value_pair = whole.into_inner().next().ok_or_else(|| internal(eq + 1))?;
     let value = Lowerer { source, offset: eq + 1 }.value(value_pair)?;
     Ok(Override { path, value, span: crate::source::Span::new(source, 0, text.len()) })
+}
+
+/// Parses `text` as `rule`. On failure it parses again with pest's detailed error tracking on, which
+/// records the literal tokens (`=`, `}`, ...) expected at the furthest position reached; tracking is
+/// off on the success path because it costs time.
+fn parse_rule(rule: Rule, text: &str, offset: usize) -> Result<pest::iterators::Pairs<'_, Rule>, SyntaxError> {
+    match RnxParser::parse(rule, text) {
+        Ok(pairs) => Ok(pairs),
+        Err(plain) => {
+            pest::set_error_detail(true);
+            let detailed = RnxParser::parse(rule, text).err();
+            pest::set_error_detail(false);
+            Err(convert(detailed.unwrap_or(plain), text, offset))
+        }
+    }
 }
 
 fn internal(offset: usize) -> SyntaxError {
@@ -111,17 +126,56 @@ fn internal(offset: usize) -> SyntaxError {
     }
 }
 
-/// Converts pest's error into ours, naming rules the way a user would.
+/// Converts pest's error into ours, naming rules and tokens the way a user would.
 fn convert(error: pest::error::Error<Rule>, text: &str, offset: usize) -> SyntaxError {
-    let pos = match error.location {
+    let mut pos = match error.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
     };
-    let (expected, help) = match &error.variant {
-        ErrorVariant::ParsingError { positives, .. } => describe(positives),
-        ErrorVariant::CustomError { message } => (message.clone(), None),
+    let mut rules: Vec<Rule> = match &error.variant {
+        ErrorVariant::ParsingError { positives, .. } => positives.clone(),
+        ErrorVariant::CustomError { .. } => Vec::new(),
     };
-    let rest = &text[pos.min(text.len())..];
+    let mut tokens: Vec<String> = Vec::new();
+    if let Some(attempts) = error.parse_attempts()
+        && attempts.max_position >= pos
+    {
+        if attempts.max_position > pos {
+            rules.clear();
+        }
+        pos = attempts.max_position;
+        for call in attempts.call_stacks() {
+            if let Some(rule) = call.deepest.get_rule() {
+                rules.push(*rule);
+            }
+        }
+        for token in attempts.expected_tokens() {
+            // Keep punctuation and keywords; number internals (digit ranges, `e`, `_`) say nothing useful.
+            let token = token.to_string();
+            let noise = token.trim().is_empty()
+                || token.contains("..")
+                || matches!(token.as_str(), "#" | "E" | "_" | "." | "BUILTIN_RULE" | "\\" | "\"");
+            if !noise && !tokens.contains(&token) {
+                tokens.push(token);
+            }
+        }
+    }
+    let (mut expected, help) = describe(&rules, &tokens);
+    // A failure inside a word (`dataset` is not `data`): point at the whole word.
+    let word_start = text[..pos.min(text.len())]
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_ascii_alphanumeric() || *c == '_')
+        .last()
+        .map_or(pos, |(i, _)| i);
+    if expected == "valid syntax" && word_start < pos {
+        pos = word_start;
+        expected = "a declaration (task, model, loss, data, train, analysis), `pipeline`, `use` or `profile`".into();
+    }
+    // Point at the next token, not at the whitespace before it.
+    let rest_all = &text[pos.min(text.len())..];
+    let skipped = rest_all.len() - rest_all.trim_start().len();
+    let rest = &rest_all[skipped..];
     let token: String = match rest.chars().next() {
         None => String::new(),
         Some(c) if c.is_ascii_alphanumeric() || c == '_' => {
@@ -129,18 +183,16 @@ fn convert(error: pest::error::Error<Rule>, text: &str, offset: usize) -> Syntax
         }
         Some(c) => c.to_string(),
     };
-    let (found, len) = if token.is_empty() {
-        ("the file ends here".to_string(), 0)
-    } else if token == "\n" {
-        ("the line ends here".to_string(), 1)
+    let (found, start, len) = if token.is_empty() {
+        ("the file ends here".to_string(), pos, 0)
     } else {
-        (format!("found `{token}`"), token.len())
+        (format!("found `{token}`"), pos + skipped, token.len())
     };
-    SyntaxError::Unexpected { expected, at: (offset + pos, len).into(), found, help }
+    SyntaxError::Unexpected { expected, at: (offset + start, len).into(), found, help }
 }
 
-fn describe(rules: &[Rule]) -> (String, Option<String>) {
-    let mut names: Vec<&str> = Vec::new();
+fn describe(rules: &[Rule], tokens: &[String]) -> (String, Option<String>) {
+    let mut names: Vec<String> = tokens.iter().map(|t| format!("`{t}`")).collect();
     for rule in rules {
         let name = match rule {
             Rule::EOI => "end of file",
@@ -157,16 +209,24 @@ fn describe(rules: &[Rule]) -> (String, Option<String>) {
             Rule::arg | Rule::named => "an argument",
             Rule::select | Rule::star => "a coordinate or `*`",
             Rule::add_op => "`+` or `-`",
-            Rule::pipeline_header => "`pipeline`",
-            Rule::use_stmt => "`use`",
-            Rule::profile => "`profile`",
+            Rule::pipeline_header | Rule::kw_pipeline => "`pipeline`",
+            Rule::use_stmt | Rule::kw_use => "`use`",
+            Rule::profile | Rule::kw_profile => "`profile`",
             _ => "valid syntax",
         };
-        if !names.contains(&name) {
-            names.push(name);
+        if name != "valid syntax" && !names.iter().any(|n| n == name) {
+            names.push(name.to_string());
         }
     }
-    let help = if names.contains(&"a unit") {
+    // Unit tokens are summed up as "a unit", with the list in the help.
+    const UNITS: [&str; 7] = ["`%`", "`Hz`", "`deg`", "`ms`", "`rad`", "`s`", "`steps`"];
+    if names.iter().any(|n| UNITS.contains(&n.as_str())) {
+        names.retain(|n| !UNITS.contains(&n.as_str()));
+        if !names.iter().any(|n| n == "a unit") {
+            names.push("a unit".into());
+        }
+    }
+    let help = if names.iter().any(|n| n == "a unit") {
         Some("units are ms, s, Hz, deg, rad, steps and %".to_string())
     } else {
         None

@@ -1,0 +1,100 @@
+//! `load`: brings a user's Parquet or CSV file into the pipeline as a table.
+//!
+//! The file's content, not its name, is part of the cache key: editing the file reruns the stage,
+//! and moving it does not.
+
+use crate::ops::{OpError, StageContext, StageOp};
+use crate::schema::{DeclKind, OpSchema, OutputSpec, ParamSpec, ParamType};
+use arrow_array::RecordBatch;
+use std::path::Path;
+use std::sync::Arc;
+
+pub struct Load;
+
+static SCHEMA: OpSchema = OpSchema {
+    name: "load",
+    kinds: &[DeclKind::Data],
+    version: 1,
+    doc: "Reads a Parquet or CSV file (with a header row) into the pipeline; keyed by the file's content.",
+    inputs: &[],
+    params: &[
+        ParamSpec::required("path", ParamType::Path, "The file, relative to the .rnx file that names it."),
+        ParamSpec::new("format", ParamType::Enum(&["auto", "parquet", "csv"]), "auto", "File format; auto goes by the extension."),
+    ],
+    outputs: &[OutputSpec { name: "data", doc: "The file's rows and columns (CSV column types are inferred).", columns: &[] }],
+};
+
+impl StageOp for Load {
+    fn schema(&self) -> &'static OpSchema {
+        &SCHEMA
+    }
+
+    fn run(&self, ctx: &mut StageContext) -> Result<(), OpError> {
+        let path = Path::new(ctx.params.str("path")?).to_path_buf();
+        let format = match ctx.params.str("format")? {
+            "auto" => match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+                Some("parquet") | Some("pq") => "parquet",
+                Some("csv") => "csv",
+                _ => {
+                    return Err(OpError::invalid(format!(
+                        "cannot tell the format of `{}` from its extension; set `format = csv` or `format = parquet`",
+                        path.display()
+                    )));
+                }
+            },
+            other => other,
+        };
+        let batch = match format {
+            "parquet" => crate::table::read_parquet(&path).map_err(|e| OpError::invalid(e.to_string()))?,
+            _ => read_csv(&path)?,
+        };
+        ctx.write_table("data", batch)
+    }
+}
+
+/// Reads a CSV file with a header row, inferring column types.
+pub fn read_csv(path: &Path) -> Result<RecordBatch, OpError> {
+    use arrow_csv::reader::{Format, ReaderBuilder};
+    let bad = |what: String| OpError::invalid(format!("`{}` is not a readable CSV file: {what}", path.display()));
+    let open = || std::fs::File::open(path).map_err(|e| OpError::invalid(format!("cannot read `{}`: {e}", path.display())));
+    let format = Format::default().with_header(true);
+    let (schema, records) = format.infer_schema(open()?, None).map_err(|e| bad(e.to_string()))?;
+    if schema.fields().is_empty() || records == 0 {
+        return Err(bad("it has no columns or no rows".into()));
+    }
+    let schema = Arc::new(schema);
+    let reader = ReaderBuilder::new(schema.clone()).with_format(format).build(open()?).map_err(|e| bad(e.to_string()))?;
+    let mut batches = Vec::new();
+    for batch in reader {
+        batches.push(batch.map_err(|e| bad(e.to_string()))?);
+    }
+    arrow_select::concat::concat_batches(&schema, &batches).map_err(|e| bad(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_a_csv_with_inferred_types() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.csv");
+        std::fs::write(&p, "cue,response,who\n1.5,0.25,a\n2,1,b\n").unwrap();
+        let batch = read_csv(&p).unwrap();
+        assert_eq!(batch.num_rows(), 2);
+        assert_eq!(batch.schema().field(0).data_type(), &arrow_schema::DataType::Float64);
+        assert_eq!(batch.schema().field(2).data_type(), &arrow_schema::DataType::Utf8);
+    }
+
+    #[test]
+    fn malformed_or_empty_files_are_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let ragged = dir.path().join("r.csv");
+        std::fs::write(&ragged, "a,b\n1,2,3,4\n").unwrap();
+        assert!(read_csv(&ragged).is_err());
+        let empty = dir.path().join("e.csv");
+        std::fs::write(&empty, "").unwrap();
+        assert!(read_csv(&empty).is_err());
+        assert!(read_csv(&dir.path().join("missing.csv")).is_err());
+    }
+}
