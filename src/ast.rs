@@ -130,8 +130,14 @@ pub struct Value {
 #[derive(Debug, Clone)]
 pub enum ValueKind {
     /// A number; `integer` is set when it was written without a fraction or exponent.
-    Number { value: f64, integer: Option<i64> },
-    Quantity { value: f64, unit: String },
+    Number {
+        value: f64,
+        integer: Option<i64>,
+    },
+    Quantity {
+        value: f64,
+        unit: String,
+    },
     Str(String),
     Bool(bool),
     List(Vec<Value>),

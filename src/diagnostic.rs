@@ -20,10 +20,16 @@ pub enum Problem {
 
 impl Diagnostic {
     pub fn syntax(source: SourceId, error: SyntaxError) -> Diagnostic {
-        Diagnostic { source, problem: Problem::Syntax(error) }
+        Diagnostic {
+            source,
+            problem: Problem::Syntax(error),
+        }
     }
     pub fn check(source: SourceId, error: CheckError) -> Diagnostic {
-        Diagnostic { source, problem: Problem::Check(error) }
+        Diagnostic {
+            source,
+            problem: Problem::Check(error),
+        }
     }
 
     /// A miette report carrying the source text, ready to print.

@@ -1,19 +1,19 @@
 //! rnx: a declarative, content-cached pipeline engine for recurrent-neural-network experiments.
 
+pub mod ast;
+pub mod cache;
+pub mod check;
+pub mod cli;
+pub mod diagnostic;
+pub mod exec;
+pub mod loader;
 pub mod ops;
 pub mod params;
+pub mod plan;
 pub mod rng;
 pub mod schema;
+pub mod source;
+pub mod syntax;
 pub mod table;
 pub mod units;
 pub mod value;
-pub mod ast;
-pub mod source;
-pub mod syntax;
-pub mod check;
-pub mod diagnostic;
-pub mod loader;
-pub mod plan;
-pub mod cache;
-pub mod exec;
-pub mod cli;

@@ -39,7 +39,11 @@ pub fn load(path: &Path) -> Result<(Loaded, Vec<Diagnostic>), LoadError> {
     seen.insert(canonical(path));
     let mut queue = vec![(path.to_path_buf(), text)];
     while let Some((file_path, text)) = queue.pop() {
-        let id = sources.add(SourceFile { name: display_name(&file_path), path: Some(file_path.clone()), text: text.into() });
+        let id = sources.add(SourceFile {
+            name: display_name(&file_path),
+            path: Some(file_path.clone()),
+            text: text.into(),
+        });
         let module = match parse_module(id, &sources.get(id).text.clone()) {
             Ok(m) => m,
             Err(errors) => {
@@ -59,7 +63,11 @@ pub fn load(path: &Path) -> Result<(Loaded, Vec<Diagnostic>), LoadError> {
                     Ok(t) => uses.push((target, t)),
                     Err(LoadError::Read { source, .. }) => diagnostics.push(Diagnostic::check(
                         id,
-                        CheckError::UseFile { path: u.path.clone(), reason: source.to_string(), at: u.span.miette() },
+                        CheckError::UseFile {
+                            path: u.path.clone(),
+                            reason: source.to_string(),
+                            at: u.span.miette(),
+                        },
                     )),
                 }
             }
@@ -76,7 +84,11 @@ pub fn parse_overrides(sources: &mut Sources, sets: &[String]) -> (Vec<Override>
     let mut overrides = Vec::new();
     let mut errors = Vec::new();
     for text in sets {
-        let id = sources.add(SourceFile { name: "--set".into(), path: None, text: text.as_str().into() });
+        let id = sources.add(SourceFile {
+            name: "--set".into(),
+            path: None,
+            text: text.as_str().into(),
+        });
         match parse_override(id, text) {
             Ok(ov) => overrides.push(ov),
             Err(e) => errors.push(Diagnostic::syntax(id, e)),
@@ -86,7 +98,10 @@ pub fn parse_overrides(sources: &mut Sources, sets: &[String]) -> (Vec<Override>
 }
 
 fn read_text(path: &Path) -> Result<String, LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Read { path: path.into(), source })?;
+    let bytes = std::fs::read(path).map_err(|source| LoadError::Read {
+        path: path.into(),
+        source,
+    })?;
     String::from_utf8(bytes).map_err(|e| LoadError::Read {
         path: path.into(),
         source: std::io::Error::new(std::io::ErrorKind::InvalidData, format!("not UTF-8 text ({e})")),

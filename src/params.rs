@@ -46,7 +46,10 @@ impl Params {
     pub fn i64(&self, name: &str) -> Result<i64, OpError> {
         match self.require(name)? {
             Value::Int(i) => Ok(*i),
-            Value::Quantity { si, dim: crate::units::Dimension::Steps } => Ok(*si as i64),
+            Value::Quantity {
+                si,
+                dim: crate::units::Dimension::Steps,
+            } => Ok(*si as i64),
             v => Err(Self::wrong(name, "an integer", v)),
         }
     }

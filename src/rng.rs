@@ -119,9 +119,24 @@ mod tests {
 
     #[test]
     fn streams_are_reproducible_and_distinct() {
-        let a: Vec<u64> = (0..4).map({ let mut r = Rng::derive(7, "x"); move |_| r.next_u64() }).collect();
-        let b: Vec<u64> = (0..4).map({ let mut r = Rng::derive(7, "x"); move |_| r.next_u64() }).collect();
-        let c: Vec<u64> = (0..4).map({ let mut r = Rng::derive(7, "y"); move |_| r.next_u64() }).collect();
+        let a: Vec<u64> = (0..4)
+            .map({
+                let mut r = Rng::derive(7, "x");
+                move |_| r.next_u64()
+            })
+            .collect();
+        let b: Vec<u64> = (0..4)
+            .map({
+                let mut r = Rng::derive(7, "x");
+                move |_| r.next_u64()
+            })
+            .collect();
+        let c: Vec<u64> = (0..4)
+            .map({
+                let mut r = Rng::derive(7, "y");
+                move |_| r.next_u64()
+            })
+            .collect();
         assert_eq!(a, b);
         assert_ne!(a, c);
     }
@@ -155,8 +170,14 @@ mod tests {
     fn wrap_angle_stays_in_range() {
         for x in [-10.0, -3.2, 0.0, 3.15, 7.0, std::f64::consts::PI, -std::f64::consts::PI] {
             let y = wrap_angle(x);
-            assert!(y > -std::f64::consts::PI - 1e-12 && y <= std::f64::consts::PI + 1e-12, "{x} -> {y}");
-            assert!(((x - y) / (2.0 * std::f64::consts::PI)).fract().abs() < 1e-9 || ((x - y) / (2.0 * std::f64::consts::PI)).fract().abs() > 1.0 - 1e-9);
+            assert!(
+                y > -std::f64::consts::PI - 1e-12 && y <= std::f64::consts::PI + 1e-12,
+                "{x} -> {y}"
+            );
+            assert!(
+                ((x - y) / (2.0 * std::f64::consts::PI)).fract().abs() < 1e-9
+                    || ((x - y) / (2.0 * std::f64::consts::PI)).fract().abs() > 1.0 - 1e-9
+            );
         }
     }
 }

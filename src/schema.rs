@@ -58,10 +58,20 @@ impl fmt::Display for DeclKind {
 #[derive(Debug, Clone, Copy)]
 pub enum ParamType {
     Bool,
-    Int { min: i64, max: i64 },
-    Float { min: f64, max: f64 },
+    Int {
+        min: i64,
+        max: i64,
+    },
+    Float {
+        min: f64,
+        max: f64,
+    },
     /// A number with a unit of the given dimension, stored in SI units.
-    Quantity { dim: Dimension, min: f64, max: f64 },
+    Quantity {
+        dim: Dimension,
+        min: f64,
+        max: f64,
+    },
     Str,
     /// A file path, relative to the `.rnx` file that names it. The cache key hashes the file's
     /// content, not its name, so moving the file changes nothing and editing it reruns the stage.
@@ -81,10 +91,18 @@ impl ParamType {
         ParamType::Float { min, max }
     }
     pub const fn time(min_s: f64, max_s: f64) -> ParamType {
-        ParamType::Quantity { dim: Dimension::Time, min: min_s, max: max_s }
+        ParamType::Quantity {
+            dim: Dimension::Time,
+            min: min_s,
+            max: max_s,
+        }
     }
     pub const fn angle(min_rad: f64, max_rad: f64) -> ParamType {
-        ParamType::Quantity { dim: Dimension::Angle, min: min_rad, max: max_rad }
+        ParamType::Quantity {
+            dim: Dimension::Angle,
+            min: min_rad,
+            max: max_rad,
+        }
     }
 }
 
@@ -97,7 +115,14 @@ impl fmt::Display for ParamType {
             ParamType::Float { min, max } if min.is_infinite() && max.is_infinite() => f.write_str("a number"),
             ParamType::Float { min, max } => write!(f, "a number in [{}, {}]", fmt_bound(*min), fmt_bound(*max)),
             ParamType::Quantity { dim, min, max } => {
-                write!(f, "{dim} ({}) in [{}, {}] {}", dim.units().join(", "), fmt_bound(*min), fmt_bound(*max), dim.si_unit())
+                write!(
+                    f,
+                    "{dim} ({}) in [{}, {}] {}",
+                    dim.units().join(", "),
+                    fmt_bound(*min),
+                    fmt_bound(*max),
+                    dim.si_unit()
+                )
             }
             ParamType::Str => f.write_str("a string"),
             ParamType::Path => f.write_str("a file path"),
@@ -132,10 +157,20 @@ pub struct ParamSpec {
 
 impl ParamSpec {
     pub const fn new(name: &'static str, ty: ParamType, default: &'static str, doc: &'static str) -> ParamSpec {
-        ParamSpec { name, ty, default: Some(default), doc }
+        ParamSpec {
+            name,
+            ty,
+            default: Some(default),
+            doc,
+        }
     }
     pub const fn required(name: &'static str, ty: ParamType, doc: &'static str) -> ParamSpec {
-        ParamSpec { name, ty, default: None, doc }
+        ParamSpec {
+            name,
+            ty,
+            default: None,
+            doc,
+        }
     }
 }
 

@@ -22,7 +22,11 @@ impl Span {
 
     /// The span from the start of `self` to the end of `other` (both in one file).
     pub fn to(self, other: Span) -> Span {
-        Span { source: self.source, start: self.start, end: other.end.max(self.start) }
+        Span {
+            source: self.source,
+            start: self.start,
+            end: other.end.max(self.start),
+        }
     }
 
     pub fn miette(self) -> miette::SourceSpan {

@@ -78,7 +78,12 @@ mod tests {
 
     #[test]
     fn every_listed_unit_is_known_and_has_its_dimension() {
-        for dim in [Dimension::Time, Dimension::Frequency, Dimension::Angle, Dimension::Steps] {
+        for dim in [
+            Dimension::Time,
+            Dimension::Frequency,
+            Dimension::Angle,
+            Dimension::Steps,
+        ] {
             for unit in dim.units() {
                 match unit_meaning(unit) {
                     Some(UnitMeaning::Of(d, _)) => assert_eq!(d, dim, "{unit}"),

@@ -13,7 +13,10 @@ pub enum Value {
     Str(String),
     /// One of an enumeration's names, such as `tanh`.
     Enum(String),
-    Quantity { si: f64, dim: Dimension },
+    Quantity {
+        si: f64,
+        dim: Dimension,
+    },
     List(Vec<Value>),
     Block(BTreeMap<String, Value>),
 }
@@ -149,7 +152,10 @@ mod tests {
 
     #[test]
     fn equal_quantities_hash_equal_and_kinds_do_not_collide() {
-        let a = Value::Quantity { si: 0.5, dim: Dimension::Time };
+        let a = Value::Quantity {
+            si: 0.5,
+            dim: Dimension::Time,
+        };
         assert_eq!(key(&a), key(&a.clone()));
         assert_ne!(key(&Value::Int(1)), key(&Value::Float(1.0)));
         assert_ne!(key(&Value::Str("tanh".into())), key(&Value::Enum("tanh".into())));
@@ -161,7 +167,14 @@ mod tests {
 
     #[test]
     fn display_reads_like_the_source() {
-        assert_eq!(Value::Quantity { si: 0.5, dim: Dimension::Time }.to_string(), "500 ms");
+        assert_eq!(
+            Value::Quantity {
+                si: 0.5,
+                dim: Dimension::Time
+            }
+            .to_string(),
+            "500 ms"
+        );
         assert_eq!(Value::Float(1e-3).to_string(), "0.001");
         assert_eq!(Value::Float(3.0).to_string(), "3");
     }

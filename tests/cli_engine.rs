@@ -15,7 +15,12 @@ data all = concat(observed)
 "#;
 
 fn ok(o: &std::process::Output) {
-    assert!(o.status.success(), "rnx failed:\nstdout:\n{}\nstderr:\n{}", stdout(o), stderr(o));
+    assert!(
+        o.status.success(),
+        "rnx failed:\nstdout:\n{}\nstderr:\n{}",
+        stdout(o),
+        stderr(o)
+    );
 }
 
 #[test]
@@ -41,8 +46,14 @@ fn one_changed_parameter_reruns_its_stage_and_descendants_and_says_why() {
     let status = p.rnx(&["status", "demo.rnx"]);
     ok(&status);
     let out = stdout(&status);
-    assert!(out.contains("stale") && out.contains("`trials` changed 200 -> 300"), "{out}");
-    assert!(out.lines().any(|l| l.starts_with("cached") && l.contains("look")), "{out}");
+    assert!(
+        out.contains("stale") && out.contains("`trials` changed 200 -> 300"),
+        "{out}"
+    );
+    assert!(
+        out.lines().any(|l| l.starts_with("cached") && l.contains("look")),
+        "{out}"
+    );
 
     let run = p.rnx(&["run", "demo.rnx"]);
     ok(&run);
@@ -117,8 +128,15 @@ fn status_json_gives_one_object_per_instance() {
     ok(&before);
     let v: serde_json::Value = serde_json::from_str(&stdout(&before)).expect("json");
     let items = v.as_array().expect("array");
-    assert_eq!(items.len(), 4, "two observed members, look, and one `all` gathering the family: {v}");
-    let first = items.iter().find(|i| i["name"] == "observed[kappa=5]").expect("instance");
+    assert_eq!(
+        items.len(),
+        4,
+        "two observed members, look, and one `all` gathering the family: {v}"
+    );
+    let first = items
+        .iter()
+        .find(|i| i["name"] == "observed[kappa=5]")
+        .expect("instance");
     assert_eq!(first["state"], "missing");
     assert_eq!(first["coords"]["kappa"], "5");
     assert_eq!(first["reasons"][0]["kind"], "never_run");
@@ -147,9 +165,19 @@ fn a_failing_stage_commits_nothing_and_stops_only_its_descendants() {
     assert!(err.contains("skipped all"), "{err}");
     assert_eq!(ran(&run), ["look", "raw"]);
     let status = stdout(&p.rnx(&["status", "f.rnx"]));
-    assert!(status.lines().any(|l| l.starts_with("missing") && l.contains("raw")), "{status}");
-    assert!(status.lines().any(|l| l.starts_with("cached") && l.contains("look")), "{status}");
-    assert_eq!(std::fs::read_dir(p.cache().join("v1/tmp")).unwrap().count(), 0, "staging folders are removed");
+    assert!(
+        status.lines().any(|l| l.starts_with("missing") && l.contains("raw")),
+        "{status}"
+    );
+    assert!(
+        status.lines().any(|l| l.starts_with("cached") && l.contains("look")),
+        "{status}"
+    );
+    assert_eq!(
+        std::fs::read_dir(p.cache().join("v1/tmp")).unwrap().count(),
+        0,
+        "staging folders are removed"
+    );
 
     p.write("bad.csv", "a,b\n1,2\n");
     let fixed = p.rnx(&["run", "f.rnx"]);
@@ -160,26 +188,38 @@ fn a_failing_stage_commits_nothing_and_stops_only_its_descendants() {
 #[test]
 fn a_run_killed_mid_stage_leaves_nothing_complete_and_the_next_run_finishes() {
     let p = Project::new();
-    let text = "task wm = working_memory { }\ndata big = swap_mixture(wm) { trials = 3_000_000 }\ndata all = concat(big)\n";
+    let text =
+        "task wm = working_memory { }\ndata big = swap_mixture(wm) { trials = 3_000_000 }\ndata all = concat(big)\n";
     p.write("k.rnx", text);
-    let mut child = p.command(&["run", "k.rnx"]).stderr(std::process::Stdio::null()).spawn().expect("spawn");
+    let mut child = p
+        .command(&["run", "k.rnx"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
     std::thread::sleep(std::time::Duration::from_millis(700));
     let _ = child.kill();
     let _ = child.wait();
     // Whatever the moment of the kill, every entry that exists must be complete and intact.
     for entry in std::fs::read_dir(p.cache().join("v1/objects")).unwrap() {
         let dir = entry.unwrap().path();
-        let manifest: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).expect("complete entries have a manifest"))
-                .expect("manifest parses");
+        let manifest: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(dir.join("manifest.json")).expect("complete entries have a manifest"),
+        )
+        .expect("manifest parses");
         for out in manifest["outputs"].as_array().unwrap() {
-            let size = std::fs::metadata(dir.join(out["name"].as_str().unwrap())).unwrap().len();
+            let size = std::fs::metadata(dir.join(out["name"].as_str().unwrap()))
+                .unwrap()
+                .len();
             assert_eq!(size, out["bytes"].as_u64().unwrap());
         }
     }
     let rerun = p.rnx(&["run", "k.rnx"]);
     ok(&rerun);
-    assert_eq!(std::fs::read_dir(p.cache().join("v1/tmp")).unwrap().count(), 0, "the killed run's staging is cleaned up");
+    assert_eq!(
+        std::fs::read_dir(p.cache().join("v1/tmp")).unwrap().count(),
+        0,
+        "the killed run's staging is cleaned up"
+    );
     let status = stdout(&p.rnx(&["status", "k.rnx"]));
     assert!(status.lines().skip(1).all(|l| l.starts_with("cached")), "{status}");
 }
@@ -228,7 +268,10 @@ fn graph_prints_dot_and_mermaid() {
     assert!(dot.starts_with("digraph"), "{dot}");
     assert!(dot.contains("observed[kappa=5]") && dot.contains("->"), "{dot}");
     let mermaid = stdout(&p.rnx(&["graph", "demo.rnx", "--mermaid"]));
-    assert!(mermaid.starts_with("flowchart LR") && mermaid.contains("-->"), "{mermaid}");
+    assert!(
+        mermaid.starts_with("flowchart LR") && mermaid.contains("-->"),
+        "{mermaid}"
+    );
 }
 
 #[test]
@@ -250,11 +293,23 @@ fn show_prints_a_tables_path_and_rows() {
 fn ops_lists_and_describes_operators() {
     let p = Project::new();
     let all = stdout(&p.rnx(&["ops"]));
-    for name in ["working_memory", "delayed_reach", "trials", "swap_mixture", "load", "concat", "ctrnn", "mse"] {
+    for name in [
+        "working_memory",
+        "delayed_reach",
+        "trials",
+        "swap_mixture",
+        "load",
+        "concat",
+        "ctrnn",
+        "mse",
+    ] {
         assert!(all.contains(name), "{name} missing from:\n{all}");
     }
     let one = stdout(&p.rnx(&["ops", "swap_mixture"]));
-    assert!(one.contains("kappa") && one.contains("default") && one.contains("outputs"), "{one}");
+    assert!(
+        one.contains("kappa") && one.contains("default") && one.contains("outputs"),
+        "{one}"
+    );
     let unknown = p.rnx(&["ops", "swap_mixtur"]);
     assert_eq!(unknown.status.code(), Some(1));
     assert!(stderr(&unknown).contains("did you mean `swap_mixture`?"));
@@ -295,7 +350,12 @@ for manifest_path in root.glob("*/manifest.json"):
         checked += 1
 print(checked)
 "#;
-    let out = std::process::Command::new(python).arg("-c").arg(script).arg(p.cache()).output().expect("python");
+    let out = std::process::Command::new(python)
+        .arg("-c")
+        .arg(script)
+        .arg(p.cache())
+        .output()
+        .expect("python");
     assert!(out.status.success(), "{}", stderr(&out));
     let checked: usize = stdout(&out).trim().parse().expect("count");
     assert!(checked >= 7, "read only {checked} tables");

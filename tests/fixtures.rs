@@ -27,13 +27,20 @@ fn settings() -> insta::Settings {
 /// `--set` overrides a fixture asks for, from `# set: NAME.PARAM=VALUE` lines at its top.
 fn sets_of(path: &Path) -> Vec<String> {
     let text = std::fs::read_to_string(path).unwrap_or_default();
-    text.lines().filter_map(|l| l.strip_prefix("# set: ")).map(|s| s.trim().to_string()).collect()
+    text.lines()
+        .filter_map(|l| l.strip_prefix("# set: "))
+        .map(|s| s.trim().to_string())
+        .collect()
 }
 
 #[test]
 fn bad_fixtures_are_rejected_with_their_diagnostics() {
     let files = fixtures("bad");
-    assert!(files.len() >= 30, "expected at least 30 bad fixtures, found {}", files.len());
+    assert!(
+        files.len() >= 30,
+        "expected at least 30 bad fixtures, found {}",
+        files.len()
+    );
     for path in files {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let sets = sets_of(&path);
@@ -48,7 +55,11 @@ fn bad_fixtures_are_rejected_with_their_diagnostics() {
 #[test]
 fn good_fixtures_plan_as_snapshotted() {
     let files = fixtures("good");
-    assert!(files.len() >= 10, "expected at least 10 good fixtures, found {}", files.len());
+    assert!(
+        files.len() >= 10,
+        "expected at least 10 good fixtures, found {}",
+        files.len()
+    );
     for path in files {
         let name = path.file_stem().unwrap().to_string_lossy().to_string();
         let sets = sets_of(&path);

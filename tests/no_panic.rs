@@ -19,7 +19,11 @@ profile quick { observed.trials = 10 }
 
 fn front(text: &str) {
     let mut sources = Sources::default();
-    let id = sources.add(SourceFile { name: "fuzz.rnx".into(), path: None, text: text.into() });
+    let id = sources.add(SourceFile {
+        name: "fuzz.rnx".into(),
+        path: None,
+        text: text.into(),
+    });
     if let Ok(module) = parse_module(id, text) {
         let _ = check(&sources, &[module], &CheckOptions::default()).map(|p| rnx::plan::plan(&p));
     }
@@ -77,9 +81,15 @@ proptest! {
 #[test]
 fn the_valid_file_is_valid() {
     let mut sources = Sources::default();
-    let id = sources.add(SourceFile { name: "v.rnx".into(), path: None, text: VALID.into() });
+    let id = sources.add(SourceFile {
+        name: "v.rnx".into(),
+        path: None,
+        text: VALID.into(),
+    });
     let module = parse_module(id, VALID).expect("parses");
-    let pipeline = check(&sources, &[module], &CheckOptions::default()).map_err(|d| d.len()).expect("checks");
+    let pipeline = check(&sources, &[module], &CheckOptions::default())
+        .map_err(|d| d.len())
+        .expect("checks");
     let plan = rnx::plan::plan(&pipeline);
     // observed(1) + look(1) + all(1): the model and loss sweeps reach no stage.
     assert_eq!(plan.instances.len(), 3);

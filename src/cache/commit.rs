@@ -18,9 +18,15 @@ impl Staging {
     /// A fresh staging folder for `key`. The caller should hold the key's lock.
     pub fn new(store: &Store, key: StageKey) -> Result<Staging, CacheError> {
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        let dir = store.tmp().join(format!("{}-{}-{nanos}", key.short(), std::process::id()));
+        let dir = store
+            .tmp()
+            .join(format!("{}-{}-{nanos}", key.short(), std::process::id()));
         std::fs::create_dir_all(&dir).map_err(|e| CacheError::io("create", &dir, e))?;
-        Ok(Staging { dir, key, committed: false })
+        Ok(Staging {
+            dir,
+            key,
+            committed: false,
+        })
     }
 
     pub fn dir(&self) -> &Path {
@@ -42,10 +48,22 @@ impl Staging {
         names.dedup();
         for name in names {
             let path = self.dir.join(name);
-            let bytes = std::fs::metadata(&path).map_err(|e| CacheError::io("stat", &path, e))?.len();
+            let bytes = std::fs::metadata(&path)
+                .map_err(|e| CacheError::io("stat", &path, e))?
+                .len();
             let blake3 = hash_file(&path).map_err(|e| CacheError::io("hash", &path, e))?;
-            let (rows, columns) = if name.ends_with(".parquet") { table_shape(&path) } else { (None, Vec::new()) };
-            outputs.push(OutputFile { name: name.clone(), bytes, blake3, rows, columns });
+            let (rows, columns) = if name.ends_with(".parquet") {
+                table_shape(&path)
+            } else {
+                (None, Vec::new())
+            };
+            outputs.push(OutputFile {
+                name: name.clone(),
+                bytes,
+                blake3,
+                rows,
+                columns,
+            });
         }
         let manifest = Manifest {
             format: FORMAT.into(),
@@ -92,12 +110,20 @@ fn write_synced(path: &Path, bytes: &[u8]) -> Result<(), CacheError> {
 /// Row count and `name: type` columns of a Parquet file, from its footer.
 fn table_shape(path: &Path) -> (Option<u64>, Vec<String>) {
     use parquet::file::reader::{FileReader, SerializedFileReader};
-    let Ok(file) = std::fs::File::open(path) else { return (None, Vec::new()) };
-    let Ok(reader) = SerializedFileReader::new(file) else { return (None, Vec::new()) };
+    let Ok(file) = std::fs::File::open(path) else {
+        return (None, Vec::new());
+    };
+    let Ok(reader) = SerializedFileReader::new(file) else {
+        return (None, Vec::new());
+    };
     let meta = reader.metadata().file_metadata();
     let rows = u64::try_from(meta.num_rows()).ok();
     let columns = match parquet::arrow::parquet_to_arrow_schema(meta.schema_descr(), meta.key_value_metadata()) {
-        Ok(schema) => schema.fields().iter().map(|f| format!("{}: {}", f.name(), f.data_type())).collect(),
+        Ok(schema) => schema
+            .fields()
+            .iter()
+            .map(|f| format!("{}: {}", f.name(), f.data_type()))
+            .collect(),
         Err(_) => Vec::new(),
     };
     (rows, columns)

@@ -13,12 +13,19 @@ pub enum CacheError {
         source: std::io::Error,
     },
     #[error("cache entry `{path}` is corrupt: {reason}")]
-    #[diagnostic(code(rnx::cache::corrupt), help("it will be recomputed; `rnx gc` removes broken entries"))]
+    #[diagnostic(
+        code(rnx::cache::corrupt),
+        help("it will be recomputed; `rnx gc` removes broken entries")
+    )]
     Corrupt { path: PathBuf, reason: String },
 }
 
 impl CacheError {
     pub fn io(action: &'static str, path: &Path, source: std::io::Error) -> CacheError {
-        CacheError::Io { action, path: path.to_path_buf(), source }
+        CacheError::Io {
+            action,
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }

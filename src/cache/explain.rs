@@ -9,22 +9,56 @@ use std::fmt;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Reason {
     NeverRun,
-    ParamChanged { name: String, old: String, new: String },
-    ParamAdded { name: String, value: String },
-    ParamRemoved { name: String, value: String },
-    InputChanged { input: String },
+    ParamChanged {
+        name: String,
+        old: String,
+        new: String,
+    },
+    ParamAdded {
+        name: String,
+        value: String,
+    },
+    ParamRemoved {
+        name: String,
+        value: String,
+    },
+    InputChanged {
+        input: String,
+    },
     /// An upstream stage is not cached yet, so this stage's key is not known until it runs.
-    InputPending { input: String, stages: Vec<String> },
-    FileChanged { name: String },
-    OperatorVersion { op: String, old: u32, new: u32 },
-    OperatorChanged { old: String, new: String },
-    SeedChanged { old: u64, new: u64 },
-    DeviceChanged { old: String, new: String },
+    InputPending {
+        input: String,
+        stages: Vec<String>,
+    },
+    FileChanged {
+        name: String,
+    },
+    OperatorVersion {
+        op: String,
+        old: u32,
+        new: u32,
+    },
+    OperatorChanged {
+        old: String,
+        new: String,
+    },
+    SeedChanged {
+        old: u64,
+        new: u64,
+    },
+    DeviceChanged {
+        old: String,
+        new: String,
+    },
     /// The key is the same as last time but the entry is gone (removed, or another cache folder).
     EntryMissing,
-    EntryCorrupt { reason: String },
+    EntryCorrupt {
+        reason: String,
+    },
     /// The key cannot be computed: a file it depends on cannot be read.
-    Unreadable { message: String },
+    Unreadable {
+        message: String,
+    },
     /// The key changed for a reason the record cannot show (for example a newer key format).
     KeyChanged,
 }
@@ -57,22 +91,37 @@ impl fmt::Display for Reason {
 pub fn explain(old: &KeyInputs, new: &KeyInputs) -> Vec<Reason> {
     let mut reasons = Vec::new();
     if old.op != new.op {
-        reasons.push(Reason::OperatorChanged { old: old.op.clone(), new: new.op.clone() });
+        reasons.push(Reason::OperatorChanged {
+            old: old.op.clone(),
+            new: new.op.clone(),
+        });
     } else if old.op_version != new.op_version {
-        reasons.push(Reason::OperatorVersion { op: new.op.clone(), old: old.op_version, new: new.op_version });
+        reasons.push(Reason::OperatorVersion {
+            op: new.op.clone(),
+            old: old.op_version,
+            new: new.op_version,
+        });
     }
     for (name, value) in &new.params {
         match old.params.get(name) {
-            None => reasons.push(Reason::ParamAdded { name: name.clone(), value: value.clone() }),
-            Some(o) if o != value => {
-                reasons.push(Reason::ParamChanged { name: name.clone(), old: o.clone(), new: value.clone() })
-            }
+            None => reasons.push(Reason::ParamAdded {
+                name: name.clone(),
+                value: value.clone(),
+            }),
+            Some(o) if o != value => reasons.push(Reason::ParamChanged {
+                name: name.clone(),
+                old: o.clone(),
+                new: value.clone(),
+            }),
             Some(_) => {}
         }
     }
     for (name, value) in &old.params {
         if !new.params.contains_key(name) {
-            reasons.push(Reason::ParamRemoved { name: name.clone(), value: value.clone() });
+            reasons.push(Reason::ParamRemoved {
+                name: name.clone(),
+                value: value.clone(),
+            });
         }
     }
     for (name, hash) in &new.files {
@@ -86,10 +135,16 @@ pub fn explain(old: &KeyInputs, new: &KeyInputs) -> Vec<Reason> {
         }
     }
     if old.seed != new.seed {
-        reasons.push(Reason::SeedChanged { old: old.seed, new: new.seed });
+        reasons.push(Reason::SeedChanged {
+            old: old.seed,
+            new: new.seed,
+        });
     }
     if old.device != new.device {
-        reasons.push(Reason::DeviceChanged { old: old.device.clone(), new: new.device.clone() });
+        reasons.push(Reason::DeviceChanged {
+            old: old.device.clone(),
+            new: new.device.clone(),
+        });
     }
     if reasons.is_empty() {
         reasons.push(Reason::KeyChanged);
@@ -103,7 +158,11 @@ mod tests {
 
     #[test]
     fn names_the_changed_parameter_with_both_values() {
-        let mut old = KeyInputs { op: "trials".into(), op_version: 1, ..Default::default() };
+        let mut old = KeyInputs {
+            op: "trials".into(),
+            op_version: 1,
+            ..Default::default()
+        };
         old.params.insert("n".into(), "16".into());
         let mut new = old.clone();
         new.params.insert("n".into(), "32".into());
@@ -111,6 +170,10 @@ mod tests {
         assert_eq!(reasons.len(), 1);
         assert_eq!(reasons[0].to_string(), "`n` changed 16 -> 32");
         new.op_version = 2;
-        assert!(explain(&old, &new).iter().any(|r| r.to_string() == "operator `trials` v1 -> v2"));
+        assert!(
+            explain(&old, &new)
+                .iter()
+                .any(|r| r.to_string() == "operator `trials` v1 -> v2")
+        );
     }
 }

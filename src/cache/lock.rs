@@ -12,7 +12,8 @@ impl EntryLock {
     /// Blocks until this process holds the key's lock.
     pub fn acquire(store: &Store, key: &StageKey) -> Result<EntryLock, CacheError> {
         let file = Self::open(store, key)?;
-        file.lock().map_err(|e| CacheError::io("lock", &store.locks().join(key.hex()), e))?;
+        file.lock()
+            .map_err(|e| CacheError::io("lock", &store.locks().join(key.hex()), e))?;
         Ok(EntryLock { file })
     }
 

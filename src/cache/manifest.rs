@@ -41,7 +41,10 @@ pub struct Manifest {
 
 impl Manifest {
     pub fn parse(bytes: &[u8], path: &Path) -> Result<Manifest, CacheError> {
-        serde_json::from_slice(bytes).map_err(|e| CacheError::Corrupt { path: path.into(), reason: e.to_string() })
+        serde_json::from_slice(bytes).map_err(|e| CacheError::Corrupt {
+            path: path.into(),
+            reason: e.to_string(),
+        })
     }
 
     pub fn to_json(&self) -> String {
@@ -52,8 +55,10 @@ impl Manifest {
     pub fn check_sizes(&self, dir: &Path) -> Result<(), CacheError> {
         for out in &self.outputs {
             let path = dir.join(&out.name);
-            let meta = std::fs::metadata(&path)
-                .map_err(|e| CacheError::Corrupt { path: path.clone(), reason: format!("output missing: {e}") })?;
+            let meta = std::fs::metadata(&path).map_err(|e| CacheError::Corrupt {
+                path: path.clone(),
+                reason: format!("output missing: {e}"),
+            })?;
             if meta.len() != out.bytes {
                 return Err(CacheError::Corrupt {
                     path,

@@ -35,7 +35,9 @@ pub struct Store {
 impl Store {
     /// Opens (creating if needed) the cache at `root`.
     pub fn open(root: &Path) -> Result<Store, CacheError> {
-        let store = Store { root: root.to_path_buf() };
+        let store = Store {
+            root: root.to_path_buf(),
+        };
         for dir in [store.objects(), store.tmp(), store.locks(), store.runs_dir()] {
             std::fs::create_dir_all(&dir).map_err(|e| CacheError::io("create", &dir, e))?;
         }
@@ -81,7 +83,10 @@ impl Store {
         };
         let manifest = Manifest::parse(&bytes, &path)?;
         if manifest.key != key.hex() {
-            return Err(CacheError::Corrupt { path, reason: "manifest belongs to another key".into() });
+            return Err(CacheError::Corrupt {
+                path,
+                reason: "manifest belongs to another key".into(),
+            });
         }
         manifest.check_sizes(&dir)?;
         Ok(Some(manifest))
@@ -90,7 +95,9 @@ impl Store {
     /// Removes staging folders left by processes that no longer exist (killed mid-stage).
     /// Folders of live processes are left alone. Returns how many were removed.
     pub fn clean_staging(&self) -> usize {
-        let Ok(entries) = std::fs::read_dir(self.tmp()) else { return 0 };
+        let Ok(entries) = std::fs::read_dir(self.tmp()) else {
+            return 0;
+        };
         let mut removed = 0;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();

@@ -32,20 +32,28 @@ pub struct RunRecords {
 impl RunRecords {
     /// Where the records of the pipeline at `pipeline_file` live.
     pub fn path(store: &Store, name: &str, pipeline_file: &Path) -> PathBuf {
-        let canonical = pipeline_file.canonicalize().unwrap_or_else(|_| pipeline_file.to_path_buf());
+        let canonical = pipeline_file
+            .canonicalize()
+            .unwrap_or_else(|_| pipeline_file.to_path_buf());
         let id = blake3::hash(canonical.to_string_lossy().as_bytes()).to_hex();
         store.runs_dir().join(format!("{name}-{}.json", &id[..12]))
     }
 
     /// Reads the records; a missing or unreadable file means no previous run.
     pub fn load(path: &Path) -> RunRecords {
-        std::fs::read(path).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default()
+        std::fs::read(path)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
     }
 
     /// Writes the records atomically.
     pub fn save(&self, path: &Path) -> Result<(), CacheError> {
         let tmp = path.with_extension(format!("json.tmp{}", std::process::id()));
-        let text = serde_json::to_vec(self).map_err(|e| CacheError::Corrupt { path: path.into(), reason: e.to_string() })?;
+        let text = serde_json::to_vec(self).map_err(|e| CacheError::Corrupt {
+            path: path.into(),
+            reason: e.to_string(),
+        })?;
         std::fs::write(&tmp, text).map_err(|e| CacheError::io("write", &tmp, e))?;
         std::fs::rename(&tmp, path).map_err(|e| CacheError::io("rename", path, e))
     }
@@ -54,6 +62,11 @@ impl RunRecords {
 /// Size and modification time of a file, for the stamp check.
 pub fn stamp(path: &Path) -> Option<(u64, u128)> {
     let meta = std::fs::metadata(path).ok()?;
-    let mtime = meta.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?.as_nanos();
+    let mtime = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
     Some((meta.len(), mtime))
 }

@@ -2,7 +2,7 @@
 
 use crate::ops::Operator;
 use crate::schema::DeclKind;
-use crate::source::{Span, Sources};
+use crate::source::{Sources, Span};
 use crate::value::Value;
 use std::collections::{BTreeMap, BTreeSet};
 

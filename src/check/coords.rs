@@ -41,7 +41,11 @@ pub fn dependency_order(
                 let first = members[0];
                 errors.push(Diagnostic::check(
                     spans[first].source,
-                    CheckError::Cycle { name: names[first].clone(), cycle: cycle.join(" -> "), at: spans[first].miette() },
+                    CheckError::Cycle {
+                        name: names[first].clone(),
+                        cycle: cycle.join(" -> "),
+                        at: spans[first].miette(),
+                    },
                 ));
             }
             Err(errors)
@@ -64,7 +68,9 @@ pub fn resolve_coordinates(
         let mut mine: BTreeSet<usize> = own[d].iter().copied().collect();
         for (input_name, p) in &pending[d] {
             let target_coords = &coords[p.target];
-            let Some(input) = select(p, &names[p.target], target_coords, coordinates, errors) else { continue };
+            let Some(input) = select(p, &names[p.target], target_coords, coordinates, errors) else {
+                continue;
+            };
             if !p.many {
                 let count: usize = input.gathered.iter().map(|&c| coordinates[c].values.len()).product();
                 if count > 1 {
@@ -85,7 +91,10 @@ pub fn resolve_coordinates(
                 if input.fixed.contains_key(&c) || input.gathered.contains(&c) {
                     continue;
                 }
-                if let Some(&other) = mine.iter().find(|&&o| o != c && coordinates[o].name == coordinates[c].name) {
+                if let Some(&other) = mine
+                    .iter()
+                    .find(|&&o| o != c && coordinates[o].name == coordinates[c].name)
+                {
                     errors.push(Diagnostic::check(
                         p.span.source,
                         CheckError::CoordinateClash {
@@ -114,7 +123,12 @@ fn select(
     coordinates: &[Coordinate],
     errors: &mut Vec<Diagnostic>,
 ) -> Option<InputRef> {
-    let mut input = InputRef { target: p.target, fixed: BTreeMap::new(), gathered: BTreeSet::new(), span: p.span };
+    let mut input = InputRef {
+        target: p.target,
+        fixed: BTreeMap::new(),
+        gathered: BTreeSet::new(),
+        span: p.span,
+    };
     match &p.selector {
         // A `many` input with no selector takes the whole family.
         None if p.many => input.gathered = target_coords.clone(),
@@ -123,7 +137,10 @@ fn select(
         Some(Selector::Coords(list, _)) => {
             let mut ok = true;
             for (ident, value) in list {
-                let found = target_coords.iter().copied().find(|&c| coordinates[c].name == ident.name);
+                let found = target_coords
+                    .iter()
+                    .copied()
+                    .find(|&c| coordinates[c].name == ident.name);
                 let Some(c) = found else {
                     let available: Vec<&str> = target_coords.iter().map(|&c| coordinates[c].name.as_str()).collect();
                     let help = if available.is_empty() {

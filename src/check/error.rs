@@ -173,7 +173,10 @@ pub enum CheckError {
     },
 
     #[error("`{name}` depends on itself: {cycle}")]
-    #[diagnostic(code(rnx::check::cycle), help("a stage cannot use its own output, directly or through others"))]
+    #[diagnostic(
+        code(rnx::check::cycle),
+        help("a stage cannot use its own output, directly or through others")
+    )]
     Cycle {
         name: String,
         cycle: String,
@@ -194,7 +197,9 @@ pub enum CheckError {
     #[error("sweep coordinate `{coord}` comes from both `{first}` and `{second}`")]
     #[diagnostic(
         code(rnx::check::coordinate_clash),
-        help("two sweeps with the same name would give ambiguous instance names; sweep one parameter, or select a member with `{second}[{coord} = ...]`")
+        help(
+            "two sweeps with the same name would give ambiguous instance names; sweep one parameter, or select a member with `{second}[{coord} = ...]`"
+        )
     )]
     CoordinateClash {
         coord: String,
@@ -249,7 +254,10 @@ pub enum CheckError {
     },
 
     #[error("more than one `pipeline` header")]
-    #[diagnostic(code(rnx::check::duplicate_header), help("a pipeline has one header, in its main file"))]
+    #[diagnostic(
+        code(rnx::check::duplicate_header),
+        help("a pipeline has one header, in its main file")
+    )]
     DuplicateHeader {
         #[label("second header")]
         at: SourceSpan,
@@ -266,7 +274,10 @@ pub enum CheckError {
     },
 
     #[error("only `loss` declarations can be sums of terms")]
-    #[diagnostic(code(rnx::check::not_a_loss), help("declare it as `loss NAME = ...` and refer to it by name"))]
+    #[diagnostic(
+        code(rnx::check::not_a_loss),
+        help("declare it as `loss NAME = ...` and refer to it by name")
+    )]
     NotALoss {
         #[label("a weighted sum in a `{kind}` declaration")]
         at: SourceSpan,
@@ -274,7 +285,10 @@ pub enum CheckError {
     },
 
     #[error("definition `{name}` cannot depend on stage `{target}`")]
-    #[diagnostic(code(rnx::check::definition_uses_stage), help("pass `{target}` to the stage that uses `{name}` instead"))]
+    #[diagnostic(
+        code(rnx::check::definition_uses_stage),
+        help("pass `{target}` to the stage that uses `{name}` instead")
+    )]
     DefinitionUsesStage {
         name: String,
         target: String,

@@ -26,7 +26,12 @@ use std::path::{Path, PathBuf};
 
 /// Settings of the pipeline header.
 static HEADER_PARAMS: &[ParamSpec] = &[
-    ParamSpec::new("seed", ParamType::int(0, i64::MAX), "0", "The pipeline's root seed; every stage derives its own from it."),
+    ParamSpec::new(
+        "seed",
+        ParamType::int(0, i64::MAX),
+        "0",
+        "The pipeline's root seed; every stage derives its own from it.",
+    ),
     ParamSpec::new(
         "device",
         ParamType::Enum(&["auto", "cpu", "cuda"]),
@@ -57,7 +62,10 @@ pub fn check(sources: &Sources, modules: &[Module], options: &CheckOptions) -> R
             match item {
                 Item::Pipeline(h) => {
                     if header.is_some() || Some(module.source) != main_source {
-                        errors.push(Diagnostic::check(module.source, CheckError::DuplicateHeader { at: h.span.miette() }));
+                        errors.push(Diagnostic::check(
+                            module.source,
+                            CheckError::DuplicateHeader { at: h.span.miette() },
+                        ));
                     } else {
                         header = Some(h.clone());
                     }
@@ -81,7 +89,13 @@ pub fn check(sources: &Sources, modules: &[Module], options: &CheckOptions) -> R
                     name: d.name.name.clone(),
                     at: d.name.span.miette(),
                     first: same_file.then(|| first_span.miette()),
-                    help: (!same_file).then(|| format!("`{}` is also declared in {}", d.name.name, sources.get(first_span.source).name)),
+                    help: (!same_file).then(|| {
+                        format!(
+                            "`{}` is also declared in {}",
+                            d.name.name,
+                            sources.get(first_span.source).name
+                        )
+                    }),
                 },
             ));
             keep[i] = false;
@@ -96,7 +110,7 @@ pub fn check(sources: &Sources, modules: &[Module], options: &CheckOptions) -> R
             Some(p) => {
                 for ov in &p.overrides {
                     if let Err(e) = overrides::apply(ov, &mut decls, &index, &mut header) {
-                        errors.push(e);
+                        errors.push(*e);
                     }
                 }
             }
@@ -109,19 +123,26 @@ pub fn check(sources: &Sources, modules: &[Module], options: &CheckOptions) -> R
                 };
                 errors.push(Diagnostic::check(
                     main_source.unwrap_or(SourceId(0)),
-                    CheckError::UnknownProfile { name: name.clone(), at: header.as_ref().map(|h| h.name.span.miette()), help },
+                    CheckError::UnknownProfile {
+                        name: name.clone(),
+                        at: header.as_ref().map(|h| h.name.span.miette()),
+                        help,
+                    },
                 ));
             }
         }
     }
     for ov in &options.overrides {
         if let Err(e) = overrides::apply(ov, &mut decls, &index, &mut header) {
-            errors.push(e);
+            errors.push(*e);
         }
     }
 
     // The header's settings.
-    let main_dir = main_source.and_then(|s| sources.get(s).path.as_deref()).and_then(Path::parent).map(Path::to_path_buf);
+    let main_dir = main_source
+        .and_then(|s| sources.get(s).path.as_deref())
+        .and_then(Path::parent)
+        .map(Path::to_path_buf);
     let (name, seed, device) = header_settings(header.as_ref(), sources, main_source, &mut errors);
 
     // Resolve every declaration.
@@ -129,10 +150,24 @@ pub fn check(sources: &Sources, modules: &[Module], options: &CheckOptions) -> R
     let mut coordinates = Vec::new();
     let mut resolved = Vec::with_capacity(decls.len());
     for (i, (src, decl)) in decls.iter().enumerate() {
-        let dir = sources.get(*src).path.as_deref().and_then(Path::parent).map(Path::to_path_buf).or_else(|| main_dir.clone());
+        let dir = sources
+            .get(*src)
+            .path
+            .as_deref()
+            .and_then(Path::parent)
+            .map(Path::to_path_buf)
+            .or_else(|| main_dir.clone());
         let dir = dir.unwrap_or_else(|| PathBuf::from("."));
-        let scope = resolve::Scope { names: &index, kinds: &kinds, base: types::PathBase { dir: &dir } };
-        let r = if keep[i] { resolve::resolve(decl, &scope, &mut coordinates, &mut errors) } else { None };
+        let scope = resolve::Scope {
+            names: &index,
+            kinds: &kinds,
+            base: types::PathBase { dir: &dir },
+        };
+        let r = if keep[i] {
+            resolve::resolve(decl, &scope, &mut coordinates, &mut errors)
+        } else {
+            None
+        };
         resolved.push(r);
     }
     if !errors.is_empty() {
@@ -191,7 +226,10 @@ fn header_settings(
     let Some(h) = header else {
         return (fallback_name, 0, "auto".into());
     };
-    let block = crate::ast::Value { kind: crate::ast::ValueKind::Block(h.settings.clone()), span: h.settings.span };
+    let block = crate::ast::Value {
+        kind: crate::ast::ValueKind::Block(h.settings.clone()),
+        span: h.settings.span,
+    };
     let ty = ParamType::Block(HEADER_PARAMS);
     let base = types::PathBase { dir: Path::new("") };
     match types::check_value("pipeline", &ty, &block, &base) {

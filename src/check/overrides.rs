@@ -12,13 +12,18 @@ pub fn apply(
     decls: &mut [(crate::source::SourceId, Declaration)],
     index: &HashMap<String, usize>,
     header: &mut Option<PipelineHeader>,
-) -> Result<(), Diagnostic> {
+) -> Result<(), Box<Diagnostic>> {
     let path_text = ov.path.iter().map(|i| i.name.as_str()).collect::<Vec<_>>().join(".");
     let fail = |reason: String, at: &Ident, help: Option<String>| {
-        Diagnostic::check(
+        Box::new(Diagnostic::check(
             at.span.source,
-            CheckError::OverrideTarget { path: path_text.clone(), reason, at: at.span.miette(), help },
-        )
+            CheckError::OverrideTarget {
+                path: path_text.clone(),
+                reason,
+                at: at.span.miette(),
+                help,
+            },
+        ))
     };
     let first = &ov.path[0];
     let rest = &ov.path[1..];
@@ -46,7 +51,10 @@ pub fn apply(
                 return Ok(());
             }
             let span = call.span;
-            let block = call.block.get_or_insert_with(|| Block { entries: Vec::new(), span });
+            let block = call.block.get_or_insert_with(|| Block {
+                entries: Vec::new(),
+                span,
+            });
             set_in_block(block, rest, ov).map_err(|(r, at)| fail(r, at, None))
         }
         DeclBody::Loss(expr) => {
@@ -57,14 +65,21 @@ pub fn apply(
             let names: Vec<String> = expr.terms.iter().map(|t| t.call.op.name.clone()).collect();
             let Some(term) = expr.terms.iter_mut().find(|t| t.call.op.name == term_name.name) else {
                 let help = did_you_mean(&term_name.name, names.iter().map(|s| s.as_str()));
-                return Err(fail(format!("the loss has no term `{}`", term_name.name), term_name, help));
+                return Err(fail(
+                    format!("the loss has no term `{}`", term_name.name),
+                    term_name,
+                    help,
+                ));
             };
             if rest.len() == 2 && rest[1].name == "weight" {
                 term.weight = Some(ov.value.clone());
                 return Ok(());
             }
             let span = term.call.span;
-            let block = term.call.block.get_or_insert_with(|| Block { entries: Vec::new(), span });
+            let block = term.call.block.get_or_insert_with(|| Block {
+                entries: Vec::new(),
+                span,
+            });
             set_in_block(block, &rest[1..], ov).map_err(|(r, at)| fail(r, at, None))
         }
     }
@@ -79,18 +94,36 @@ fn set_in_block<'a>(block: &mut Block, path: &'a [Ident], ov: &'a Override) -> R
     if rest.is_empty() {
         match existing {
             Some(entry) => entry.value = ov.value.clone(),
-            None => block.entries.push(Entry { key: key.clone(), value: ov.value.clone() }),
+            None => block.entries.push(Entry {
+                key: key.clone(),
+                value: ov.value.clone(),
+            }),
         }
         return Ok(());
     }
     match existing {
-        Some(Entry { value: crate::ast::Value { kind: ValueKind::Block(inner), .. }, .. }) => set_in_block(inner, rest, ov),
+        Some(Entry {
+            value: crate::ast::Value {
+                kind: ValueKind::Block(inner),
+                ..
+            },
+            ..
+        }) => set_in_block(inner, rest, ov),
         Some(_) => Err((format!("`{}` is not a block", key.name), key)),
         None => {
-            let mut inner = Block { entries: Vec::new(), span: ov.span };
+            let mut inner = Block {
+                entries: Vec::new(),
+                span: ov.span,
+            };
             set_in_block(&mut inner, rest, ov)?;
-            let value = crate::ast::Value { kind: ValueKind::Block(inner), span: ov.span };
-            block.entries.push(Entry { key: key.clone(), value });
+            let value = crate::ast::Value {
+                kind: ValueKind::Block(inner),
+                span: ov.span,
+            };
+            block.entries.push(Entry {
+                key: key.clone(),
+                value,
+            });
             Ok(())
         }
     }

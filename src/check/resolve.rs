@@ -52,25 +52,54 @@ pub fn resolve(
     errors: &mut Vec<Diagnostic>,
 ) -> Option<Resolved> {
     let src = decl.span.source;
-    let mut out = Resolved { op: None, params: BTreeMap::new(), inputs: BTreeMap::new(), terms: Vec::new(), own: Vec::new() };
+    let mut out = Resolved {
+        op: None,
+        params: BTreeMap::new(),
+        inputs: BTreeMap::new(),
+        terms: Vec::new(),
+        own: Vec::new(),
+    };
     let before = errors.len();
     match &decl.body {
         DeclBody::Call(call) if decl.kind == DeclKind::Loss => {
-            let term = ast::LossTerm { sign: 1.0, weight: None, call: call.clone(), span: call.span };
-            let expr = ast::LossExpr { terms: vec![term], span: call.span };
+            let term = ast::LossTerm {
+                sign: 1.0,
+                weight: None,
+                call: call.clone(),
+                span: call.span,
+            };
+            let expr = ast::LossExpr {
+                terms: vec![term],
+                span: call.span,
+            };
             resolve_loss(decl, &expr, scope, coordinates, &mut out, errors);
         }
-        DeclBody::Loss(expr) if decl.kind == DeclKind::Loss => resolve_loss(decl, expr, scope, coordinates, &mut out, errors),
+        DeclBody::Loss(expr) if decl.kind == DeclKind::Loss => {
+            resolve_loss(decl, expr, scope, coordinates, &mut out, errors)
+        }
         DeclBody::Loss(expr) => errors.push(Diagnostic::check(
             src,
-            CheckError::NotALoss { at: expr.span.miette(), kind: decl.kind.to_string() },
+            CheckError::NotALoss {
+                at: expr.span.miette(),
+                kind: decl.kind.to_string(),
+            },
         )),
         DeclBody::Call(call) => {
             if let Some(op) = find_operator(&call.op, decl.kind, errors) {
                 out.op = Some(op);
                 let schema = op.schema();
                 let (params, inputs) = split_arguments(call, schema, decl.kind, errors);
-                out.params = resolve_params(decl, call, schema, decl.kind.is_stage(), &params, scope, coordinates, &mut out.own, errors);
+                out.params = resolve_params(
+                    decl,
+                    call,
+                    schema,
+                    decl.kind.is_stage(),
+                    &params,
+                    scope,
+                    coordinates,
+                    &mut out.own,
+                    errors,
+                );
                 out.inputs = resolve_inputs(decl, call, schema, &inputs, scope, errors);
             }
         }
@@ -82,16 +111,35 @@ fn find_operator(name: &ast::Ident, kind: DeclKind, errors: &mut Vec<Diagnostic>
     let src = name.span.source;
     match ops::lookup(&name.name) {
         None => {
-            let same_kind = ops::operators().iter().filter(|o| o.schema().kinds.contains(&kind)).map(|o| o.schema().name);
-            let help = did_you_mean(&name.name, same_kind).or_else(|| Some(format!("`rnx ops` lists the operators; {kind} operators: {}", ops_of_kind(kind))));
+            let same_kind = ops::operators()
+                .iter()
+                .filter(|o| o.schema().kinds.contains(&kind))
+                .map(|o| o.schema().name);
+            let help = did_you_mean(&name.name, same_kind).or_else(|| {
+                Some(format!(
+                    "`rnx ops` lists the operators; {kind} operators: {}",
+                    ops_of_kind(kind)
+                ))
+            });
             errors.push(Diagnostic::check(
                 src,
-                CheckError::UnknownOperator { name: name.name.clone(), at: name.span.miette(), kind: kind.to_string(), help },
+                CheckError::UnknownOperator {
+                    name: name.name.clone(),
+                    at: name.span.miette(),
+                    kind: kind.to_string(),
+                    help,
+                },
             ));
             None
         }
         Some(op) if !op.schema().kinds.contains(&kind) => {
-            let allowed = op.schema().kinds.iter().map(|k| k.keyword()).collect::<Vec<_>>().join("/");
+            let allowed = op
+                .schema()
+                .kinds
+                .iter()
+                .map(|k| k.keyword())
+                .collect::<Vec<_>>()
+                .join("/");
             errors.push(Diagnostic::check(
                 src,
                 CheckError::OperatorKind {
@@ -99,7 +147,10 @@ fn find_operator(name: &ast::Ident, kind: DeclKind, errors: &mut Vec<Diagnostic>
                     kind: kind.to_string(),
                     at: name.span.miette(),
                     allowed: allowed.clone(),
-                    help: Some(format!("declare it as `{allowed} ...`; {kind} operators: {}", ops_of_kind(kind))),
+                    help: Some(format!(
+                        "declare it as `{allowed} ...`; {kind} operators: {}",
+                        ops_of_kind(kind)
+                    )),
                 },
             ));
             None
@@ -109,10 +160,23 @@ fn find_operator(name: &ast::Ident, kind: DeclKind, errors: &mut Vec<Diagnostic>
 }
 
 fn ops_of_kind(kind: DeclKind) -> String {
-    let names: Vec<&str> =
-        ops::operators().iter().filter(|o| o.schema().kinds.contains(&kind)).map(|o| o.schema().name).collect();
-    if names.is_empty() { "none yet".into() } else { names.join(", ") }
+    let names: Vec<&str> = ops::operators()
+        .iter()
+        .filter(|o| o.schema().kinds.contains(&kind))
+        .map(|o| o.schema().name)
+        .collect();
+    if names.is_empty() {
+        "none yet".into()
+    } else {
+        names.join(", ")
+    }
 }
+
+/// A call's parameters (name and value) and inputs (spec and value).
+type SplitArguments<'c> = (
+    Vec<(&'c ast::Ident, &'c ast::Value)>,
+    Vec<(&'static InputSpec, &'c ast::Value)>,
+);
 
 /// Sorts a call's arguments and block entries into parameters and inputs.
 fn split_arguments<'c>(
@@ -120,7 +184,7 @@ fn split_arguments<'c>(
     schema: &OpSchema,
     kind: DeclKind,
     errors: &mut Vec<Diagnostic>,
-) -> (Vec<(&'c ast::Ident, &'c ast::Value)>, Vec<(&'static InputSpec, &'c ast::Value)>) {
+) -> SplitArguments<'c> {
     let mut params = Vec::new();
     let mut inputs: Vec<(&'static InputSpec, &ast::Value)> = Vec::new();
     let mut positional = 0;
@@ -132,9 +196,15 @@ fn split_arguments<'c>(
                     Some(spec) => inputs.push((spec, value)),
                     None => {
                         let help = if inputs_spec.is_empty() {
-                            Some(format!("`{}` takes no inputs; parameters go in `{{ ... }}`", schema.name))
+                            Some(format!(
+                                "`{}` takes no inputs; parameters go in `{{ ... }}`",
+                                schema.name
+                            ))
                         } else {
-                            Some(format!("its inputs are: {}", inputs_spec.iter().map(|i| i.name).collect::<Vec<_>>().join(", ")))
+                            Some(format!(
+                                "its inputs are: {}",
+                                inputs_spec.iter().map(|i| i.name).collect::<Vec<_>>().join(", ")
+                            ))
                         };
                         errors.push(Diagnostic::check(
                             value.span.source,
@@ -190,7 +260,11 @@ fn resolve_params(
         if let Some(first) = seen.insert(key.name.as_str(), key.span) {
             errors.push(Diagnostic::check(
                 key.span.source,
-                CheckError::DuplicateParameter { name: key.name.clone(), at: key.span.miette(), first: first.miette() },
+                CheckError::DuplicateParameter {
+                    name: key.name.clone(),
+                    at: key.span.miette(),
+                    first: first.miette(),
+                },
             ));
             continue;
         }
@@ -209,12 +283,26 @@ fn resolve_params(
                 });
                 errors.push(Diagnostic::check(
                     key.span.source,
-                    CheckError::UnknownParameter { op: schema.name.into(), name: key.name.clone(), at: key.span.miette(), help },
+                    CheckError::UnknownParameter {
+                        op: schema.name.into(),
+                        name: key.name.clone(),
+                        at: key.span.miette(),
+                        help,
+                    },
                 ));
                 continue;
             }
         };
-        if let Some(slot) = value_slot(&decl.name.name, spec.name, &spec.ty, value, scope, coordinates, own, errors) {
+        if let Some(slot) = value_slot(
+            &decl.name.name,
+            spec.name,
+            &spec.ty,
+            value,
+            scope,
+            coordinates,
+            own,
+            errors,
+        ) {
             slots.insert(spec.name.to_string(), slot);
         }
     }
@@ -290,7 +378,9 @@ fn value_slot(
                 CheckError::BadSweep {
                     message: format!("`{coord_name}` is swept twice in one declaration"),
                     at: value.span.miette(),
-                    help: Some(format!("two sweeps named `{coord_name}` would give ambiguous instance names; keep one")),
+                    help: Some(format!(
+                        "two sweeps named `{coord_name}` would give ambiguous instance names; keep one"
+                    )),
                 },
             ));
             return None;
@@ -331,7 +421,10 @@ fn resolve_inputs(
                 CheckError::DuplicateParameter {
                     name: spec.name.into(),
                     at: value.span.miette(),
-                    first: out.get(spec.name).map_or(value.span, |p: &PendingInput| p.span).miette(),
+                    first: out
+                        .get(spec.name)
+                        .map_or(value.span, |p: &PendingInput| p.span)
+                        .miette(),
                 },
             ));
             continue;
@@ -408,7 +501,12 @@ fn resolve_inputs(
                     op: schema.name.into(),
                     input: spec.name.into(),
                     at: call.op.span.miette(),
-                    help: format!("pass a {} as `{}(...)`: {}", kinds_text(spec.accepts), schema.name, spec.doc),
+                    help: format!(
+                        "pass a {} as `{}(...)`: {}",
+                        kinds_text(spec.accepts),
+                        schema.name,
+                        spec.doc
+                    ),
                 },
             ));
         }
@@ -433,27 +531,61 @@ fn resolve_loss(
     out: &mut Resolved,
     errors: &mut Vec<Diagnostic>,
 ) {
-    const WEIGHT: ParamType = ParamType::Float { min: f64::NEG_INFINITY, max: f64::INFINITY };
+    const WEIGHT: ParamType = ParamType::Float {
+        min: f64::NEG_INFINITY,
+        max: f64::INFINITY,
+    };
     for term in &expr.terms {
-        let Some(op) = find_operator(&term.call.op, DeclKind::Loss, errors) else { continue };
+        let Some(op) = find_operator(&term.call.op, DeclKind::Loss, errors) else {
+            continue;
+        };
         let schema = op.schema();
         let (params, inputs) = split_arguments(&term.call, schema, DeclKind::Loss, errors);
         for (spec, value) in inputs {
             errors.push(Diagnostic::check(
                 value.span.source,
-                CheckError::TooManyArguments { op: schema.name.into(), max: 0, at: value.span.miette(), help: Some(spec.doc.into()) },
+                CheckError::TooManyArguments {
+                    op: schema.name.into(),
+                    max: 0,
+                    at: value.span.miette(),
+                    help: Some(spec.doc.into()),
+                },
             ));
         }
-        let params = resolve_params(decl, &term.call, schema, false, &params, scope, coordinates, &mut out.own, errors);
+        let params = resolve_params(
+            decl,
+            &term.call,
+            schema,
+            false,
+            &params,
+            scope,
+            coordinates,
+            &mut out.own,
+            errors,
+        );
         let weight = match &term.weight {
             None => Some(Slot::Fixed(crate::value::Value::Float(term.sign))),
             Some(w) => {
                 let signed = negate_if(w, term.sign);
-                value_slot(&decl.name.name, schema.name, &WEIGHT, &signed, scope, coordinates, &mut out.own, errors)
+                value_slot(
+                    &decl.name.name,
+                    schema.name,
+                    &WEIGHT,
+                    &signed,
+                    scope,
+                    coordinates,
+                    &mut out.own,
+                    errors,
+                )
             }
         };
         if let Some(weight) = weight {
-            out.terms.push(CheckedTerm { op, weight, params, span: term.span });
+            out.terms.push(CheckedTerm {
+                op,
+                weight,
+                params,
+                span: term.span,
+            });
         }
     }
 }

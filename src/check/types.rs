@@ -18,7 +18,13 @@ pub struct PathBase<'a> {
 pub fn check_value(name: &str, ty: &ParamType, value: &ast::Value, base: &PathBase) -> Result<Value, Vec<CheckError>> {
     let at = value.span.miette();
     let wrong = |expected: String, help: Option<String>| {
-        Err(vec![CheckError::WrongType { name: name.to_string(), expected, found: value.kind.describe().to_string(), at, help }])
+        Err(vec![CheckError::WrongType {
+            name: name.to_string(),
+            expected,
+            found: value.kind.describe().to_string(),
+            at,
+            help,
+        }])
     };
     match (ty, &value.kind) {
         (_, ValueKind::Sweep(_)) => Err(vec![CheckError::BadSweep {
@@ -34,10 +40,16 @@ pub fn check_value(name: &str, ty: &ParamType, value: &ast::Value, base: &PathBa
                 Ok(Value::Int(*i))
             }
         }
-        (ParamType::Int { .. }, ValueKind::Number { value: x, .. }) => {
-            wrong("an integer".into(), Some(format!("`{}` has a fraction or exponent; write a whole number", format_float(*x))))
+        (ParamType::Int { .. }, ValueKind::Number { value: x, .. }) => wrong(
+            "an integer".into(),
+            Some(format!(
+                "`{}` has a fraction or exponent; write a whole number",
+                format_float(*x)
+            )),
+        ),
+        (ParamType::Float { min, max }, ValueKind::Number { value: x, .. }) => {
+            in_range(name, *x, *min, *max, ty, at).map(Value::Float)
         }
-        (ParamType::Float { min, max }, ValueKind::Number { value: x, .. }) => in_range(name, *x, *min, *max, ty, at).map(Value::Float),
         (ParamType::Float { min, max }, ValueKind::Quantity { value: x, unit }) if unit == "%" => {
             in_range(name, x / 100.0, *min, *max, ty, at).map(Value::Float)
         }
@@ -50,14 +62,25 @@ pub fn check_value(name: &str, ty: &ParamType, value: &ast::Value, base: &PathBa
                 expected: dim.to_string(),
                 unit: unit.clone(),
                 at,
-                help: format!("use {}", dim.units().iter().map(|u| format!("`{u}`")).collect::<Vec<_>>().join(" or ")),
+                help: format!(
+                    "use {}",
+                    dim.units()
+                        .iter()
+                        .map(|u| format!("`{u}`"))
+                        .collect::<Vec<_>>()
+                        .join(" or ")
+                ),
             }]),
         },
         (ParamType::Quantity { dim, .. }, ValueKind::Number { value: x, .. }) => Err(vec![CheckError::MissingUnit {
             name: name.to_string(),
             expected: dim.to_string(),
             at,
-            help: format!("write it with a unit, for example `{} {}`", format_float(*x), dim.units()[0]),
+            help: format!(
+                "write it with a unit, for example `{} {}`",
+                format_float(*x),
+                dim.units()[0]
+            ),
         }]),
         (ParamType::Str, ValueKind::Str(s)) => Ok(Value::Str(s.clone())),
         (ParamType::Path, ValueKind::Str(s)) => {
@@ -92,9 +115,16 @@ pub fn check_value(name: &str, ty: &ParamType, value: &ast::Value, base: &PathBa
                     Err(e) => errors.extend(e),
                 }
             }
-            if errors.is_empty() { Ok(Value::List(out)) } else { Err(errors) }
+            if errors.is_empty() {
+                Ok(Value::List(out))
+            } else {
+                Err(errors)
+            }
         }
-        (ParamType::List(_), _) => wrong(ty.to_string(), Some("write a list in brackets, for example `[0, 0.1]`".into())),
+        (ParamType::List(_), _) => wrong(
+            ty.to_string(),
+            Some("write a list in brackets, for example `[0, 0.1]`".into()),
+        ),
         (ParamType::Block(specs), ValueKind::Block(block)) => check_block(name, specs, block, base).map(Value::Block),
         _ => wrong(ty.to_string(), None),
     }
@@ -113,7 +143,11 @@ fn check_block(
     for entry in &block.entries {
         let key = entry.key.name.as_str();
         if let Some(first) = seen.insert(key, entry.key.span.miette()) {
-            errors.push(CheckError::DuplicateParameter { name: key.into(), at: entry.key.span.miette(), first });
+            errors.push(CheckError::DuplicateParameter {
+                name: key.into(),
+                at: entry.key.span.miette(),
+                first,
+            });
             continue;
         }
         match specs.iter().find(|s| s.name == key) {
@@ -170,7 +204,14 @@ pub fn default_value(spec: &ParamSpec) -> Option<Result<Value, CheckError>> {
     Some(check_value(spec.name, &spec.ty, &parsed, &base).map_err(|e| internal(format!("{} errors", e.len()))))
 }
 
-fn in_range(name: &str, x: f64, min: f64, max: f64, ty: &ParamType, at: miette::SourceSpan) -> Result<f64, Vec<CheckError>> {
+fn in_range(
+    name: &str,
+    x: f64,
+    min: f64,
+    max: f64,
+    ty: &ParamType,
+    at: miette::SourceSpan,
+) -> Result<f64, Vec<CheckError>> {
     if x < min || x > max || x.is_nan() {
         Err(vec![out_of_range(name, &format_float(x), ty, at)])
     } else {
@@ -181,5 +222,10 @@ fn in_range(name: &str, x: f64, min: f64, max: f64, ty: &ParamType, at: miette::
 fn out_of_range(name: &str, value: &str, ty: &ParamType, at: miette::SourceSpan) -> CheckError {
     let range = ty.to_string();
     let range = range.rsplit_once(" in ").map_or(range.clone(), |(_, r)| r.to_string());
-    CheckError::OutOfRange { name: name.to_string(), value: value.to_string(), at, range }
+    CheckError::OutOfRange {
+        name: name.to_string(),
+        value: value.to_string(),
+        at,
+        range,
+    }
 }

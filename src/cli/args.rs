@@ -4,7 +4,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser)]
-#[command(name = "rnx", version, about = "Declarative, cached pipelines for recurrent-neural-network experiments")]
+#[command(
+    name = "rnx",
+    version,
+    about = "Declarative, cached pipelines for recurrent-neural-network experiments"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

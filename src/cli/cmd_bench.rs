@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 
 pub fn run(args: BenchArgs) -> u8 {
     if args.what != "engine" {
-        eprintln!("error: unknown benchmark `{}`\n  help: the benchmarks are: engine", args.what);
+        eprintln!(
+            "error: unknown benchmark `{}`\n  help: the benchmarks are: engine",
+            args.what
+        );
         return EXIT_FAILURE;
     }
     let exe = match std::env::current_exe() {
@@ -29,7 +32,11 @@ pub fn run(args: BenchArgs) -> u8 {
         None => eprintln!("reference: snakemake not found (pass --snakemake PATH); reporting rnx times only"),
     }
     let mut report = String::new();
-    let _ = writeln!(report, "{:>7}  {:>12}  {:>12}  {:>12}  {:>12}  {:>14}  {:>14}", "stages", "check+plan", "noop run", "status", "dry run", "snakemake noop", "snakemake dry");
+    let _ = writeln!(
+        report,
+        "{:>7}  {:>12}  {:>12}  {:>12}  {:>12}  {:>14}  {:>14}",
+        "stages", "check+plan", "noop run", "status", "dry run", "snakemake noop", "snakemake dry"
+    );
     for &n in &args.sizes {
         let dir = match tempdir(n) {
             Ok(d) => d,
@@ -74,10 +81,18 @@ pub fn run(args: BenchArgs) -> u8 {
             fmt(sm_dry)
         );
         if let (Some(a), Some(b)) = (noop, sm_noop) {
-            let _ = writeln!(report, "         no-op rerun: snakemake / rnx = {:.1}x", b.as_secs_f64() / a.as_secs_f64());
+            let _ = writeln!(
+                report,
+                "         no-op rerun: snakemake / rnx = {:.1}x",
+                b.as_secs_f64() / a.as_secs_f64()
+            );
         }
         if let (Some(a), Some(b)) = (dry, sm_dry) {
-            let _ = writeln!(report, "         dry run:     snakemake / rnx = {:.1}x", b.as_secs_f64() / a.as_secs_f64());
+            let _ = writeln!(
+                report,
+                "         dry run:     snakemake / rnx = {:.1}x",
+                b.as_secs_f64() / a.as_secs_f64()
+            );
         }
         if !args.keep {
             let _ = std::fs::remove_dir_all(&dir);
@@ -90,7 +105,9 @@ pub fn run(args: BenchArgs) -> u8 {
 /// `n` trivial stages: `n/2` small `trials` stages, each feeding a `concat` stage.
 pub fn pipeline_text(n: usize) -> String {
     let pairs = n / 2;
-    let mut s = String::from("pipeline bench { seed = 1 }\ntask t = delayed_reach { hold = 50 ms  delay_min = 50 ms  delay_max = 50 ms  movement = 100 ms  post = 50 ms }\n");
+    let mut s = String::from(
+        "pipeline bench { seed = 1 }\ntask t = delayed_reach { hold = 50 ms  delay_min = 50 ms  delay_max = 50 ms  movement = 100 ms  post = 50 ms }\n",
+    );
     for i in 0..pairs {
         let _ = writeln!(s, "data a{i} = trials(t) {{ n = 1  seed = {i} }}");
         let _ = writeln!(s, "data b{i} = concat(a{i})");
@@ -109,12 +126,15 @@ fn snakefile_text(n: usize) -> String {
 /// Builds the Snakemake workflow once, then times its no-op run and its dry run.
 fn snakemake_times(exe: &Path, dir: &Path, n: usize, repeat: usize) -> (Option<Duration>, Option<Duration>) {
     let sm_dir = dir.join("snakemake");
-    if std::fs::create_dir_all(&sm_dir).is_err() || std::fs::write(sm_dir.join("Snakefile"), snakefile_text(n)).is_err() {
+    if std::fs::create_dir_all(&sm_dir).is_err() || std::fs::write(sm_dir.join("Snakefile"), snakefile_text(n)).is_err()
+    {
         return (None, None);
     }
     let sm = |extra: &[&str]| {
         let mut c = Command::new(exe);
-        c.current_dir(&sm_dir).args(["--cores", "2", "--quiet", "all"]).args(extra);
+        c.current_dir(&sm_dir)
+            .args(["--cores", "2", "--quiet", "all"])
+            .args(extra);
         c
     };
     eprintln!("[{n} stages] snakemake first run (not timed as a result)...");
@@ -142,7 +162,11 @@ fn best_of(repeat: usize, mut f: impl FnMut() -> bool) -> Option<Duration> {
 }
 
 fn quiet(cmd: &mut Command) -> bool {
-    cmd.stdout(Stdio::null()).stderr(Stdio::null()).env("RNX_PLAIN", "1").status().is_ok_and(|s| s.success())
+    cmd.stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .env("RNX_PLAIN", "1")
+        .status()
+        .is_ok_and(|s| s.success())
 }
 
 fn which(name: &str) -> Option<PathBuf> {

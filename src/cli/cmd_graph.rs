@@ -7,7 +7,14 @@ use super::front::front;
 pub fn run(args: GraphArgs) -> u8 {
     match front(&args.pipeline) {
         Ok(f) => {
-            print!("{}", if args.mermaid { f.plan.to_mermaid() } else { f.plan.to_dot() });
+            print!(
+                "{}",
+                if args.mermaid {
+                    f.plan.to_mermaid()
+                } else {
+                    f.plan.to_dot()
+                }
+            );
             0
         }
         Err(()) => EXIT_FAILURE,

@@ -35,7 +35,10 @@ pub fn catalogue() -> String {
     let mut out = String::new();
     let width = operators().iter().map(|o| o.schema().name.len()).max().unwrap_or(8);
     for kind in crate::schema::DeclKind::ALL {
-        let ops: Vec<&Operator> = operators().iter().filter(|o| o.schema().kinds.first() == Some(&kind)).collect();
+        let ops: Vec<&Operator> = operators()
+            .iter()
+            .filter(|o| o.schema().kinds.first() == Some(&kind))
+            .collect();
         if ops.is_empty() {
             continue;
         }
@@ -53,7 +56,14 @@ pub fn describe(op: Operator) -> String {
     let s: &OpSchema = op.schema();
     let mut out = String::new();
     let kinds: Vec<&str> = s.kinds.iter().map(|k| k.keyword()).collect();
-    let _ = writeln!(out, "{} ({}, version {})\n  {}", s.name, kinds.join("/"), s.version, s.doc);
+    let _ = writeln!(
+        out,
+        "{} ({}, version {})\n  {}",
+        s.name,
+        kinds.join("/"),
+        s.version,
+        s.doc
+    );
     if !s.inputs.is_empty() {
         let _ = writeln!(out, "\ninputs:");
         for i in s.inputs {

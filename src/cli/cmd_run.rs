@@ -7,8 +7,12 @@ use super::{EXIT_FAILURE, EXIT_INTERRUPTED};
 use crate::exec::{RunOptions, State, run as run_plan, status};
 
 pub fn run(args: RunArgs) -> u8 {
-    let Ok(f) = front(&args.pipeline) else { return EXIT_FAILURE };
-    let Ok(device) = device(&args.cache, &f.pipeline) else { return EXIT_FAILURE };
+    let Ok(f) = front(&args.pipeline) else {
+        return EXIT_FAILURE;
+    };
+    let Ok(device) = device(&args.cache, &f.pipeline) else {
+        return EXIT_FAILURE;
+    };
     let Ok((store, records_path, records)) = open_cache(&args.cache, &args.pipeline.file, &f.pipeline) else {
         return EXIT_FAILURE;
     };
@@ -22,7 +26,9 @@ pub fn run(args: RunArgs) -> u8 {
         println!("{} to run, {} cached", to_run.len(), states.len() - to_run.len());
         return 0;
     }
-    let jobs = args.jobs.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     if jobs == 0 {
         eprintln!("error: --jobs must be at least 1");
         return EXIT_FAILURE;
@@ -50,9 +56,21 @@ pub fn run(args: RunArgs) -> u8 {
         f.pipeline.name,
         summary.ran.len(),
         summary.cached,
-        if summary.elsewhere > 0 { format!(", {} computed by another rnx", summary.elsewhere) } else { String::new() },
-        if summary.failed.is_empty() { String::new() } else { format!(", {} failed", summary.failed.len()) },
-        if summary.skipped.is_empty() { String::new() } else { format!(", {} skipped", summary.skipped.len()) },
+        if summary.elsewhere > 0 {
+            format!(", {} computed by another rnx", summary.elsewhere)
+        } else {
+            String::new()
+        },
+        if summary.failed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} failed", summary.failed.len())
+        },
+        if summary.skipped.is_empty() {
+            String::new()
+        } else {
+            format!(", {} skipped", summary.skipped.len())
+        },
         store.root().display()
     );
     if summary.interrupted {

@@ -8,9 +8,15 @@ use crate::check::did_you_mean;
 use crate::exec::{State, status};
 
 pub fn run(args: ShowArgs) -> u8 {
-    let Ok(f) = front(&args.pipeline) else { return EXIT_FAILURE };
-    let Ok(device) = device(&args.cache, &f.pipeline) else { return EXIT_FAILURE };
-    let Ok((store, _, records)) = open_cache(&args.cache, &args.pipeline.file, &f.pipeline) else { return EXIT_FAILURE };
+    let Ok(f) = front(&args.pipeline) else {
+        return EXIT_FAILURE;
+    };
+    let Ok(device) = device(&args.cache, &f.pipeline) else {
+        return EXIT_FAILURE;
+    };
+    let Ok((store, _, records)) = open_cache(&args.cache, &args.pipeline.file, &f.pipeline) else {
+        return EXIT_FAILURE;
+    };
     let ids = f.plan.find(&args.stage);
     if ids.is_empty() {
         eprintln!("error: no stage `{}` in {}", args.stage, args.pipeline.file.display());
@@ -25,7 +31,11 @@ pub fn run(args: ShowArgs) -> u8 {
         let inst = &f.plan.instances[id];
         let st = &states[f.plan.order.iter().position(|&o| o == id).unwrap_or(id)];
         let (State::Cached, Some(key)) = (st.state, st.key.as_deref()) else {
-            eprintln!("{}: not computed yet; run `rnx run {}` first", inst.name, args.pipeline.file.display());
+            eprintln!(
+                "{}: not computed yet; run `rnx run {}` first",
+                inst.name,
+                args.pipeline.file.display()
+            );
             code = EXIT_FAILURE;
             continue;
         };
@@ -49,14 +59,24 @@ pub fn run(args: ShowArgs) -> u8 {
         };
         if !tables.contains(&wanted) {
             let names: Vec<&str> = tables.iter().map(|t| t.trim_end_matches(".parquet")).collect();
-            eprintln!("error: `{}` has no table `{}`; its tables: {}", inst.name, wanted.trim_end_matches(".parquet"), names.join(", "));
+            eprintln!(
+                "error: `{}` has no table `{}`; its tables: {}",
+                inst.name,
+                wanted.trim_end_matches(".parquet"),
+                names.join(", ")
+            );
             code = EXIT_FAILURE;
             continue;
         }
         let path = dir.join(&wanted);
         match crate::table::read_parquet(&path) {
             Ok(batch) => {
-                println!("{}  ({} rows; tables: {})", path.display(), batch.num_rows(), tables.join(", "));
+                println!(
+                    "{}  ({} rows; tables: {})",
+                    path.display(),
+                    batch.num_rows(),
+                    tables.join(", ")
+                );
                 print!("{}", head(&batch, args.rows));
             }
             Err(e) => {

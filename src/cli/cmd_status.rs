@@ -6,9 +6,15 @@ use super::front::{device, front, open_cache};
 use crate::exec::{State, status};
 
 pub fn run(args: StatusArgs) -> u8 {
-    let Ok(f) = front(&args.pipeline) else { return EXIT_FAILURE };
-    let Ok(device) = device(&args.cache, &f.pipeline) else { return EXIT_FAILURE };
-    let Ok((store, _, records)) = open_cache(&args.cache, &args.pipeline.file, &f.pipeline) else { return EXIT_FAILURE };
+    let Ok(f) = front(&args.pipeline) else {
+        return EXIT_FAILURE;
+    };
+    let Ok(device) = device(&args.cache, &f.pipeline) else {
+        return EXIT_FAILURE;
+    };
+    let Ok((store, _, records)) = open_cache(&args.cache, &args.pipeline.file, &f.pipeline) else {
+        return EXIT_FAILURE;
+    };
     let states = status(&f.plan, &store, &records, &device);
     if args.json {
         match serde_json::to_string_pretty(&states) {
@@ -32,6 +38,10 @@ pub fn run(args: StatusArgs) -> u8 {
         println!("{state:<8} {:<width$}  {}", s.name, reasons.join("; ").trim_end());
     }
     let cached = states.iter().filter(|s| s.state == State::Cached).count();
-    eprintln!("{} instances: {cached} cached, {} to run", states.len(), states.len() - cached);
+    eprintln!(
+        "{} instances: {cached} cached, {} to run",
+        states.len(),
+        states.len() - cached
+    );
     0
 }

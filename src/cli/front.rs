@@ -33,7 +33,10 @@ pub fn front(args: &PipelineArgs) -> Result<Front, ()> {
         print_diagnostics(&diagnostics, &sources);
         return Err(());
     }
-    let options = CheckOptions { profile: args.profile.clone(), overrides };
+    let options = CheckOptions {
+        profile: args.profile.clone(),
+        overrides,
+    };
     match check(&sources, &loaded.modules, &options) {
         Ok(pipeline) => {
             let plan = plan(&pipeline);
@@ -69,7 +72,11 @@ pub fn cache_dir(args: &CacheArgs, file: &Path) -> PathBuf {
     if let Some(dir) = std::env::var_os("RNX_CACHE") {
         return PathBuf::from(dir);
     }
-    let file_dir = file.canonicalize().ok().and_then(|p| p.parent().map(Path::to_path_buf)).unwrap_or_else(|| PathBuf::from("."));
+    let file_dir = file
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("."));
     let mut dir = Some(file_dir.as_path());
     while let Some(d) = dir {
         if d.join(".git").exists() || d.join("rnx.toml").exists() {

@@ -56,11 +56,22 @@ impl Display {
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
                     .progress_chars("=> "),
             );
-            Mode::Live(Mutex::new(Live { multi, overall, bars: HashMap::new() }))
+            Mode::Live(Mutex::new(Live {
+                multi,
+                overall,
+                bars: HashMap::new(),
+            }))
         } else {
-            Mode::Plain(Mutex::new(Plain { total: 0, finished: 0, last: HashMap::new() }))
+            Mode::Plain(Mutex::new(Plain {
+                total: 0,
+                finished: 0,
+                last: HashMap::new(),
+            }))
         };
-        Display { mode, started: Instant::now() }
+        Display {
+            mode,
+            started: Instant::now(),
+        }
     }
 
     pub fn finish(&self) {
@@ -108,7 +119,9 @@ impl Live {
             Event::Begin { total } => self.overall.set_length(total as u64),
             Event::Cached { .. } | Event::ComputedElsewhere { .. } => self.overall.inc(1),
             Event::Start { name, reasons } => {
-                let _ = self.multi.println(format!("  run     {name}  ({})", reasons_text(reasons)));
+                let _ = self
+                    .multi
+                    .println(format!("  run     {name}  ({})", reasons_text(reasons)));
                 let bar = self.multi.add(ProgressBar::new(0));
                 bar.set_style(
                     ProgressStyle::with_template("  {spinner} {prefix:30!} [{bar:20}] {pos}/{len} {msg} (eta {eta})")
@@ -119,7 +132,12 @@ impl Live {
                 bar.enable_steady_tick(Duration::from_millis(120));
                 self.bars.insert(name.to_string(), bar);
             }
-            Event::Progress { name, done, total, message } => {
+            Event::Progress {
+                name,
+                done,
+                total,
+                message,
+            } => {
                 if let Some(bar) = self.bars.get(name) {
                     bar.set_length(total);
                     bar.set_position(done);
@@ -155,9 +173,14 @@ impl Plain {
             Event::Begin { total } => self.total = total,
             Event::Cached { .. } | Event::ComputedElsewhere { .. } => self.finished += 1,
             Event::Start { name, reasons } => eprintln!("run     {name}  ({})", reasons_text(reasons)),
-            Event::Progress { name, done, total, message } => {
+            Event::Progress {
+                name,
+                done,
+                total,
+                message,
+            } => {
                 // At most one line per quarter of the work, and not more often than every 10 s.
-                let quarter = if total > 0 { done * 4 / total } else { 0 };
+                let quarter = done.saturating_mul(4).checked_div(total).unwrap_or(0);
                 let now = Instant::now();
                 let entry = self.last.entry(name.to_string()).or_insert((0, now));
                 if quarter > entry.0 || now.duration_since(entry.1) > Duration::from_secs(10) {

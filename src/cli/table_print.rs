@@ -9,15 +9,22 @@ pub fn head(batch: &RecordBatch, rows: usize) -> String {
     let schema = batch.schema();
     let options = FormatOptions::default().with_null("null");
     let mut cells: Vec<Vec<String>> = vec![schema.fields().iter().map(|f| f.name().clone()).collect()];
-    let formatters: Vec<Option<ArrayFormatter>> =
-        batch.columns().iter().map(|c| ArrayFormatter::try_new(c.as_ref(), &options).ok()).collect();
+    let formatters: Vec<Option<ArrayFormatter>> = batch
+        .columns()
+        .iter()
+        .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).ok())
+        .collect();
     for r in 0..n {
         cells.push(
-            formatters.iter().map(|f| f.as_ref().map_or("?".to_string(), |f| f.value(r).to_string())).collect(),
+            formatters
+                .iter()
+                .map(|f| f.as_ref().map_or("?".to_string(), |f| f.value(r).to_string()))
+                .collect(),
         );
     }
-    let widths: Vec<usize> =
-        (0..schema.fields().len()).map(|c| cells.iter().map(|row| row[c].chars().count()).max().unwrap_or(0)).collect();
+    let widths: Vec<usize> = (0..schema.fields().len())
+        .map(|c| cells.iter().map(|row| row[c].chars().count()).max().unwrap_or(0))
+        .collect();
     let mut out = String::new();
     for row in &cells {
         let line: Vec<String> = row.iter().zip(&widths).map(|(cell, w)| format!("{cell:>w$}")).collect();

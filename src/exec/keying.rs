@@ -14,7 +14,7 @@ const KEY_ENCODING: &[u8] = b"rnx-key-v1";
 /// Everything but the upstream outputs is known before running; those arrive as content hashes.
 pub fn compute_key(
     inst: &Instance,
-    upstream: &BTreeMap<String, Vec<(String, String)>>,
+    upstream: &super::status::Upstream,
     device: &str,
 ) -> Result<(StageKey, KeyInputs), String> {
     let schema = inst.op.schema();
@@ -65,8 +65,10 @@ pub fn compute_key(
                 for (_, content) in members {
                     hash_str(&mut h, content);
                 }
-                ki.inputs.insert(name.clone(), members.iter().map(|(_, c)| c.clone()).collect());
-                ki.input_stages.insert(name.clone(), members.iter().map(|(s, _)| s.clone()).collect());
+                ki.inputs
+                    .insert(name.clone(), members.iter().map(|(_, c)| c.clone()).collect());
+                ki.input_stages
+                    .insert(name.clone(), members.iter().map(|(s, _)| s.clone()).collect());
             }
         }
     }
@@ -114,5 +116,9 @@ fn flatten_definition(prefix: &str, def: &Definition, out: &mut BTreeMap<String,
 fn term_label(def: &Definition, index: usize) -> String {
     let op = &def.terms[index].1.op;
     let same: Vec<usize> = (0..def.terms.len()).filter(|&i| def.terms[i].1.op == *op).collect();
-    if same.len() == 1 { op.clone() } else { format!("{op}#{}", same.iter().position(|&i| i == index).unwrap_or(0) + 1) }
+    if same.len() == 1 {
+        op.clone()
+    } else {
+        format!("{op}#{}", same.iter().position(|&i| i == index).unwrap_or(0) + 1)
+    }
 }

@@ -5,17 +5,29 @@ use crate::cache::{CacheError, RunRecord, StageKey, Store, stamp};
 
 /// The committed entry for `key`, or `None`. Uses `record` when it describes the same key and the
 /// entry's manifest is unchanged on disk; otherwise reads the manifest.
-pub fn find(store: &Store, key: &StageKey, record: Option<&RunRecord>) -> Result<Option<(Done, RunRecord)>, CacheError> {
+pub fn find(
+    store: &Store,
+    key: &StageKey,
+    record: Option<&RunRecord>,
+) -> Result<Option<(Done, RunRecord)>, CacheError> {
     let dir = store.entry_dir(key);
     if let Some(r) = record
         && r.key == key.hex()
         && stamp(&dir.join("manifest.json")) == Some(r.manifest_stamp)
-        && r.outputs.iter().all(|(name, bytes)| std::fs::metadata(dir.join(name)).is_ok_and(|m| m.len() == *bytes))
+        && r.outputs
+            .iter()
+            .all(|(name, bytes)| std::fs::metadata(dir.join(name)).is_ok_and(|m| m.len() == *bytes))
     {
-        let done = Done { key: *key, content_hash: r.content_hash.clone(), outputs: r.outputs.iter().map(|(n, _)| n.clone()).collect() };
+        let done = Done {
+            key: *key,
+            content_hash: r.content_hash.clone(),
+            outputs: r.outputs.iter().map(|(n, _)| n.clone()).collect(),
+        };
         return Ok(Some((done, r.clone())));
     }
-    let Some(manifest) = store.lookup(key)? else { return Ok(None) };
+    let Some(manifest) = store.lookup(key)? else {
+        return Ok(None);
+    };
     Ok(Some(record_of(store, key, &manifest)))
 }
 

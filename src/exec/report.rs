@@ -6,20 +6,43 @@ use crate::cache::Reason;
 #[derive(Debug)]
 pub enum Event<'a> {
     /// The run begins: how many instances there are.
-    Begin { total: usize },
+    Begin {
+        total: usize,
+    },
     /// An instance was found in the cache.
-    Cached { name: &'a str },
+    Cached {
+        name: &'a str,
+    },
     /// An instance starts running, and why it runs.
-    Start { name: &'a str, reasons: &'a [Reason] },
+    Start {
+        name: &'a str,
+        reasons: &'a [Reason],
+    },
     /// A running instance reports progress.
-    Progress { name: &'a str, done: u64, total: u64, message: &'a str },
+    Progress {
+        name: &'a str,
+        done: u64,
+        total: u64,
+        message: &'a str,
+    },
     /// An instance finished and was committed.
-    Finish { name: &'a str, seconds: f64 },
+    Finish {
+        name: &'a str,
+        seconds: f64,
+    },
     /// Another rnx process computed this instance while we waited for its lock.
-    ComputedElsewhere { name: &'a str },
-    Fail { name: &'a str, message: &'a str },
+    ComputedElsewhere {
+        name: &'a str,
+    },
+    Fail {
+        name: &'a str,
+        message: &'a str,
+    },
     /// An instance was not run because an input failed.
-    Skip { name: &'a str, because: &'a str },
+    Skip {
+        name: &'a str,
+        because: &'a str,
+    },
 }
 
 /// Receives events. Implementations must be thread-safe and cheap.

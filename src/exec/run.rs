@@ -46,7 +46,13 @@ pub fn run(
     reporter: &dyn Reporter,
 ) -> RunSummary {
     let n = plan.instances.len();
-    let mut summary = RunSummary { records: RunRecords { pipeline: plan.pipeline.clone(), ..Default::default() }, ..Default::default() };
+    let mut summary = RunSummary {
+        records: RunRecords {
+            pipeline: plan.pipeline.clone(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
     reporter.event(Event::Begin { total: n });
 
     let mut waiting_on: Vec<usize> = vec![0; n];
@@ -62,7 +68,9 @@ pub fn run(
     let pool = match pool {
         Ok(p) => p,
         Err(e) => {
-            summary.failed.push(failure(plan, sources, 0, format!("cannot start worker threads: {e}")));
+            summary
+                .failed
+                .push(failure(plan, sources, 0, format!("cannot start worker threads: {e}")));
             return summary;
         }
     };
@@ -83,7 +91,14 @@ pub fn run(
                     Ok(u) => u,
                     Err(_) => continue,
                 };
-                match decide(plan, id, &upstream, store, previous.instances.get(&inst.name), &options.device) {
+                match decide(
+                    plan,
+                    id,
+                    &upstream,
+                    store,
+                    previous.instances.get(&inst.name),
+                    &options.device,
+                ) {
                     Decision::Cached(d, record) => {
                         reporter.event(Event::Cached { name: &inst.name });
                         summary.cached += 1;
@@ -92,13 +107,31 @@ pub fn run(
                         release(plan, id, &mut waiting_on, &mut ready);
                     }
                     Decision::Fail(message) => {
-                        reporter.event(Event::Fail { name: &inst.name, message: &message });
+                        reporter.event(Event::Fail {
+                            name: &inst.name,
+                            message: &message,
+                        });
                         summary.failed.push(failure(plan, sources, id, message));
                         block_descendants(plan, id, &mut blocked);
                     }
-                    Decision::Run { key, key_inputs, reasons } => {
-                        reporter.event(Event::Start { name: &inst.name, reasons: &reasons });
-                        let job = Job { plan, id, key, key_inputs, store, reporter, bindings: bindings(plan, id, store, &done) };
+                    Decision::Run {
+                        key,
+                        key_inputs,
+                        reasons,
+                    } => {
+                        reporter.event(Event::Start {
+                            name: &inst.name,
+                            reasons: &reasons,
+                        });
+                        let job = Job {
+                            plan,
+                            id,
+                            key,
+                            key_inputs,
+                            store,
+                            reporter,
+                            bindings: bindings(plan, id, store, &done),
+                        };
                         let tx = tx.clone();
                         in_flight += 1;
                         scope.spawn(move |_| {
@@ -124,7 +157,10 @@ pub fn run(
                         reporter.event(Event::ComputedElsewhere { name: &inst.name });
                         summary.elsewhere += 1;
                     } else {
-                        reporter.event(Event::Finish { name: &inst.name, seconds: record.seconds });
+                        reporter.event(Event::Finish {
+                            name: &inst.name,
+                            seconds: record.seconds,
+                        });
                         summary.ran.push(inst.name.clone());
                     }
                     summary.records.instances.insert(inst.name.clone(), record);
@@ -132,7 +168,10 @@ pub fn run(
                     release(plan, id, &mut waiting_on, &mut ready);
                 }
                 Outcome::Failed(message) => {
-                    reporter.event(Event::Fail { name: &inst.name, message: &message });
+                    reporter.event(Event::Fail {
+                        name: &inst.name,
+                        message: &message,
+                    });
                     summary.failed.push(failure(plan, sources, id, message));
                     block_descendants(plan, id, &mut blocked);
                 }
@@ -152,7 +191,10 @@ pub fn run(
                 summary.records.instances.insert(inst.name.clone(), r.clone());
             }
             if blocked[id] && !summary.failed.iter().any(|f| f.stage == inst.name) {
-                reporter.event(Event::Skip { name: &inst.name, because: "an input failed" });
+                reporter.event(Event::Skip {
+                    name: &inst.name,
+                    because: "an input failed",
+                });
                 summary.skipped.push(inst.name.clone());
             }
         }
@@ -185,7 +227,16 @@ fn block_descendants(plan: &Plan, id: InstanceId, blocked: &mut [bool]) {
 fn failure(plan: &Plan, sources: &Sources, id: InstanceId, message: String) -> StageFailed {
     let (stage, span) = match plan.instances.get(id) {
         Some(inst) => (inst.name.clone(), inst.span),
-        None => (String::new(), crate::source::Span::new(crate::source::SourceId(0), 0, 0)),
+        None => (
+            String::new(),
+            crate::source::Span::new(crate::source::SourceId(0), 0, 0),
+        ),
     };
-    StageFailed { stage, message, src: sources.named(span.source), at: span.miette(), help: None }
+    StageFailed {
+        stage,
+        message,
+        src: sources.named(span.source),
+        at: span.miette(),
+        help: None,
+    }
 }

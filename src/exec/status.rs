@@ -32,17 +32,20 @@ pub struct InstanceStatus {
 /// What to do with an instance whose inputs are all complete.
 pub enum Decision {
     Cached(Done, RunRecord),
-    Run { key: StageKey, key_inputs: KeyInputs, reasons: Vec<Reason> },
+    Run {
+        key: StageKey,
+        key_inputs: KeyInputs,
+        reasons: Vec<Reason>,
+    },
     /// The key cannot be computed (an unreadable file).
     Fail(String),
 }
 
+/// Per stage input, the upstream instances' names and content hashes.
+pub type Upstream = BTreeMap<String, Vec<(String, String)>>;
+
 /// The content hashes of an instance's stage inputs, or the inputs still pending.
-pub fn upstream_of(
-    plan: &Plan,
-    id: InstanceId,
-    done: &[Option<Done>],
-) -> Result<BTreeMap<String, Vec<(String, String)>>, Vec<Reason>> {
+pub fn upstream_of(plan: &Plan, id: InstanceId, done: &[Option<Done>]) -> Result<Upstream, Vec<Reason>> {
     let mut upstream = BTreeMap::new();
     let mut pending = Vec::new();
     for (name, input) in &plan.instances[id].inputs {
@@ -58,7 +61,10 @@ pub fn upstream_of(
             if waiting.is_empty() {
                 upstream.insert(name.clone(), members);
             } else {
-                pending.push(Reason::InputPending { input: name.clone(), stages: waiting });
+                pending.push(Reason::InputPending {
+                    input: name.clone(),
+                    stages: waiting,
+                });
             }
         }
     }
@@ -69,7 +75,7 @@ pub fn upstream_of(
 pub fn decide(
     plan: &Plan,
     id: InstanceId,
-    upstream: &BTreeMap<String, Vec<(String, String)>>,
+    upstream: &Upstream,
     store: &Store,
     record: Option<&RunRecord>,
     device: &str,
@@ -88,7 +94,11 @@ pub fn decide(
         },
         Err(e) => vec![Reason::EntryCorrupt { reason: e.to_string() }],
     };
-    Decision::Run { key, key_inputs, reasons }
+    Decision::Run {
+        key,
+        key_inputs,
+        reasons,
+    }
 }
 
 /// The state of every instance, without running anything.

@@ -2,7 +2,7 @@
 
 use super::report::{Event, Reporter};
 use super::{Done, lookup};
-use crate::cache::{EntryLock, KeyInputs, RunRecord, Staging, StageKey, Store};
+use crate::cache::{EntryLock, KeyInputs, RunRecord, StageKey, Staging, Store};
 use crate::ops::{InputBinding, OpError, ProgressSink, StageContext, StageOutput};
 use crate::plan::{InstanceId, Plan, PlannedInput};
 use std::collections::BTreeMap;
@@ -25,7 +25,12 @@ struct StageProgress<'a> {
 
 impl ProgressSink for StageProgress<'_> {
     fn progress(&self, done: u64, total: u64, message: &str) {
-        self.reporter.event(Event::Progress { name: self.name, done, total, message });
+        self.reporter.event(Event::Progress {
+            name: self.name,
+            done,
+            total,
+            message,
+        });
     }
     fn interrupted(&self) -> bool {
         self.reporter.interrupted()
@@ -61,11 +66,21 @@ impl Job<'_> {
             return Ok(Outcome::Elsewhere(d, r));
         }
         let staging = Staging::new(self.store, self.key).map_err(cache_err)?;
-        let progress = StageProgress { reporter: self.reporter, name: &inst.name };
+        let progress = StageProgress {
+            reporter: self.reporter,
+            name: &inst.name,
+        };
         let started = Instant::now();
         let written = {
-            let mut ctx =
-                StageContext::new(&inst.name, &inst.params, inst.seed, &inst.coords, &self.bindings, staging.dir(), &progress);
+            let mut ctx = StageContext::new(
+                &inst.name,
+                &inst.params,
+                inst.seed,
+                &inst.coords,
+                &self.bindings,
+                staging.dir(),
+                &progress,
+            );
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inst.op.run(&mut ctx)));
             match result {
                 Ok(Ok(())) => {}
@@ -82,7 +97,9 @@ impl Job<'_> {
             ctx.written().to_vec()
         };
         let seconds = started.elapsed().as_secs_f64();
-        let manifest = staging.commit(self.store, &inst.name, &self.key_inputs, &written, seconds).map_err(cache_err)?;
+        let manifest = staging
+            .commit(self.store, &inst.name, &self.key_inputs, &written, seconds)
+            .map_err(cache_err)?;
         let (d, r) = lookup::record_of(self.store, &self.key, &manifest);
         Ok(Outcome::Ran(d, r))
     }

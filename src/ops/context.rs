@@ -75,7 +75,16 @@ impl<'a> StageContext<'a> {
         out_dir: &'a Path,
         progress: &'a dyn ProgressSink,
     ) -> StageContext<'a> {
-        StageContext { stage, params, seed, coords, inputs, out_dir, written: Vec::new(), progress }
+        StageContext {
+            stage,
+            params,
+            seed,
+            coords,
+            inputs,
+            out_dir,
+            written: Vec::new(),
+            progress,
+        }
     }
 
     /// A generator for a named stream of randomness, derived from the stage's seed.
@@ -86,7 +95,9 @@ impl<'a> StageContext<'a> {
     pub fn definition(&self, input: &str) -> Result<&Definition, OpError> {
         match self.inputs.get(input) {
             Some(InputBinding::Definition(def)) => Ok(def),
-            _ => Err(OpError::internal(format!("input `{input}` is not bound to a definition"))),
+            _ => Err(OpError::internal(format!(
+                "input `{input}` is not bound to a definition"
+            ))),
         }
     }
 
@@ -111,7 +122,10 @@ impl<'a> StageContext<'a> {
     pub fn stage_input(&self, input: &str) -> Result<&StageOutput, OpError> {
         match self.stage_inputs(input)? {
             [one] => Ok(one),
-            many => Err(OpError::internal(format!("input `{input}` has {} instances, expected one", many.len()))),
+            many => Err(OpError::internal(format!(
+                "input `{input}` has {} instances, expected one",
+                many.len()
+            ))),
         }
     }
 
@@ -124,7 +138,10 @@ impl<'a> StageContext<'a> {
     pub fn read_table(&self, from: &StageOutput, table: &str) -> Result<RecordBatch, OpError> {
         let file = format!("{table}.parquet");
         if !from.files.contains(&file) {
-            return Err(OpError::invalid(format!("stage `{}` has no table `{table}`", from.stage)));
+            return Err(OpError::invalid(format!(
+                "stage `{}` has no table `{table}`",
+                from.stage
+            )));
         }
         Ok(read_parquet(&from.dir.join(file))?)
     }
@@ -141,7 +158,11 @@ impl<'a> StageContext<'a> {
     /// Writes a non-table output file, such as model weights.
     pub fn write_file(&mut self, name: &str, bytes: &[u8]) -> Result<(), OpError> {
         let path = self.out_dir.join(name);
-        std::fs::write(&path, bytes).map_err(|source| OpError::Io { action: "write", path, source })?;
+        std::fs::write(&path, bytes).map_err(|source| OpError::Io {
+            action: "write",
+            path,
+            source,
+        })?;
         self.written.push(name.to_string());
         Ok(())
     }
@@ -152,7 +173,11 @@ impl<'a> StageContext<'a> {
 
     /// Returns `Err(Interrupted)` if the user pressed Ctrl-C; call it in long loops.
     pub fn check_interrupted(&self) -> Result<(), OpError> {
-        if self.progress.interrupted() { Err(OpError::Interrupted) } else { Ok(()) }
+        if self.progress.interrupted() {
+            Err(OpError::Interrupted)
+        } else {
+            Ok(())
+        }
     }
 
     /// The files the stage wrote, in the order written.
@@ -164,7 +189,7 @@ impl<'a> StageContext<'a> {
 /// Prepends one constant column per sweep coordinate. A coordinate whose name the table
 /// already uses is prefixed with `coord_`.
 fn with_coordinates(batch: RecordBatch, coords: &[(String, Value)]) -> Result<RecordBatch, OpError> {
-    use arrow_array::{Float64Array, Int64Array, StringArray, BooleanArray};
+    use arrow_array::{BooleanArray, Float64Array, Int64Array, StringArray};
     use arrow_schema::{DataType, Field, Schema};
     if coords.is_empty() {
         return Ok(batch);
@@ -174,7 +199,11 @@ fn with_coordinates(batch: RecordBatch, coords: &[(String, Value)]) -> Result<Re
     let mut fields = Vec::new();
     let mut columns: Vec<ArrayRef> = Vec::new();
     for (name, value) in coords {
-        let name = if schema.field_with_name(name).is_ok() { format!("coord_{name}") } else { name.clone() };
+        let name = if schema.field_with_name(name).is_ok() {
+            format!("coord_{name}")
+        } else {
+            name.clone()
+        };
         let (ty, array): (DataType, ArrayRef) = match value {
             Value::Int(i) => (DataType::Int64, Arc::new(Int64Array::from(vec![*i; n]))),
             Value::Bool(b) => (DataType::Boolean, Arc::new(BooleanArray::from(vec![*b; n]))),

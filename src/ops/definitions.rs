@@ -14,7 +14,12 @@ pub static CTRNN: OpSchema = OpSchema {
     doc: "Continuous-time rate RNN: x' = (1-a)x + a(W_rec r + W_in (u + noise) + b) + noise, r = phi(x), y = W_out r + b_out.",
     inputs: &[],
     params: &[
-        ParamSpec::new("units", ParamType::int(1, 100_000), "64", "Number of recurrent units N."),
+        ParamSpec::new(
+            "units",
+            ParamType::int(1, 100_000),
+            "64",
+            "Number of recurrent units N.",
+        ),
         ParamSpec::new(
             "activation",
             ParamType::Enum(&["tanh", "relu", "softplus", "sigmoid", "rectified_tanh", "linear"]),
@@ -23,18 +28,48 @@ pub static CTRNN: OpSchema = OpSchema {
         ),
         ParamSpec::new("tau", ParamType::time(1e-4, 100.0), "100 ms", "Unit time constant."),
         ParamSpec::new("dt", ParamType::time(1e-5, 10.0), "10 ms", "Euler step; a = dt / tau."),
-        ParamSpec::new("g", ParamType::float(0.0, 100.0), "1.2", "Initial recurrent gain: W_rec ~ N(0, g^2/N)."),
-        ParamSpec::new("input_noise", ParamType::float(0.0, 100.0), "0", "Std of Gaussian noise added to inputs."),
-        ParamSpec::new("recurrent_noise", ParamType::float(0.0, 100.0), "0", "Std of the recurrent noise (scaled by sqrt(2a))."),
-        ParamSpec::new("initial_state", ParamType::Enum(&["zero", "learned"]), "zero", "Whether x[0] is zero or trained."),
+        ParamSpec::new(
+            "g",
+            ParamType::float(0.0, 100.0),
+            "1.2",
+            "Initial recurrent gain: W_rec ~ N(0, g^2/N).",
+        ),
+        ParamSpec::new(
+            "input_noise",
+            ParamType::float(0.0, 100.0),
+            "0",
+            "Std of Gaussian noise added to inputs.",
+        ),
+        ParamSpec::new(
+            "recurrent_noise",
+            ParamType::float(0.0, 100.0),
+            "0",
+            "Std of the recurrent noise (scaled by sqrt(2a)).",
+        ),
+        ParamSpec::new(
+            "initial_state",
+            ParamType::Enum(&["zero", "learned"]),
+            "zero",
+            "Whether x[0] is zero or trained.",
+        ),
         ParamSpec::new(
             "excitatory_fraction",
             ParamType::float(0.0, 1.0),
             "1",
             "Dale's law: fraction of excitatory units; 1 with `dale = false` means unconstrained.",
         ),
-        ParamSpec::new("dale", ParamType::Bool, "false", "Constrain recurrent and output weights by Dale's law."),
-        ParamSpec::new("seed_offset", ParamType::int(0, i64::MAX), "0", "Added to the stage seed for weight initialisation."),
+        ParamSpec::new(
+            "dale",
+            ParamType::Bool,
+            "false",
+            "Constrain recurrent and output weights by Dale's law.",
+        ),
+        ParamSpec::new(
+            "seed_offset",
+            ParamType::int(0, i64::MAX),
+            "0",
+            "Added to the stage seed for weight initialisation.",
+        ),
     ],
     outputs: &[],
 };

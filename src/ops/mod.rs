@@ -3,9 +3,9 @@
 //! Operators see checked, resolved parameters (`Params`) and their inputs' outputs; never syntax.
 
 mod context;
-mod error;
 pub mod data;
 pub mod definitions;
+mod error;
 pub mod registry;
 pub mod tables;
 pub mod task;

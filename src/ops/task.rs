@@ -53,7 +53,10 @@ pub trait Task: Send + Sync {
 
 /// The error for a variant a task does not have.
 pub fn unknown_variant(task: &str, variant: &str, variants: &[&str]) -> OpError {
-    OpError::invalid(format!("task `{task}` has no variant `{variant}`; its variants: {}", variants.join(", ")))
+    OpError::invalid(format!(
+        "task `{task}` has no variant `{variant}`; its variants: {}",
+        variants.join(", ")
+    ))
 }
 
 /// Number of whole steps of length `dt` in `seconds` (at least `min`).

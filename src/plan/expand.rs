@@ -41,7 +41,12 @@ pub fn plan(pipeline: &Pipeline) -> Plan {
             let params = params_for(pipeline, &decl.params, &assignment);
             let coord_values: Vec<(String, Value)> = coords
                 .iter()
-                .map(|&c| (pipeline.coordinates[c].name.clone(), pipeline.coordinates[c].values[assignment[&c]].clone()))
+                .map(|&c| {
+                    (
+                        pipeline.coordinates[c].name.clone(),
+                        pipeline.coordinates[c].values[assignment[&c]].clone(),
+                    )
+                })
                 .collect();
             let seed = derive_seed(pipeline.seed, &decl.name, params.get("seed"));
             let id = instances.len();
@@ -70,13 +75,23 @@ pub fn plan(pipeline: &Pipeline) -> Plan {
     }
     // Instances were created in dependency order, so creation order is a valid order.
     let order = (0..instances.len()).collect();
-    Plan { pipeline: pipeline.name.clone(), instances, graph, order }
+    Plan {
+        pipeline: pipeline.name.clone(),
+        instances,
+        graph,
+        order,
+    }
 }
 
 /// A declaration's coordinates, ordered by name (then id) for stable instance names.
 fn sorted_by_name(pipeline: &Pipeline, decl: &CheckedDecl) -> Vec<usize> {
     let mut coords: Vec<usize> = decl.coords.iter().copied().collect();
-    coords.sort_by(|a, b| pipeline.coordinates[*a].name.cmp(&pipeline.coordinates[*b].name).then(a.cmp(b)));
+    coords.sort_by(|a, b| {
+        pipeline.coordinates[*a]
+            .name
+            .cmp(&pipeline.coordinates[*b].name)
+            .then(a.cmp(b))
+    });
     coords
 }
 
@@ -117,7 +132,10 @@ fn stage_members(
     by_decl: &HashMap<DeclId, HashMap<Vec<usize>, InstanceId>>,
 ) -> Vec<InstanceId> {
     let base = restrict(input, assignment);
-    let gathered: Vec<usize> = sorted_by_name(pipeline, target).into_iter().filter(|c| input.gathered.contains(c)).collect();
+    let gathered: Vec<usize> = sorted_by_name(pipeline, target)
+        .into_iter()
+        .filter(|c| input.gathered.contains(c))
+        .collect();
     let table = &by_decl[&input.target];
     let mut ids = Vec::new();
     for extra in assignments(pipeline, &gathered) {
@@ -156,9 +174,19 @@ fn definition(pipeline: &Pipeline, decl_id: DeclId, assignment: &Assignment) -> 
     let refs = decl
         .inputs
         .iter()
-        .map(|(name, input)| (name.clone(), definition(pipeline, input.target, &restrict(input, assignment))))
+        .map(|(name, input)| {
+            (
+                name.clone(),
+                definition(pipeline, input.target, &restrict(input, assignment)),
+            )
+        })
         .collect();
-    Definition { op: decl.op_name().to_string(), params: params_for(pipeline, &decl.params, assignment), terms, refs }
+    Definition {
+        op: decl.op_name().to_string(),
+        params: params_for(pipeline, &decl.params, assignment),
+        terms,
+        refs,
+    }
 }
 
 fn params_for(pipeline: &Pipeline, slots: &BTreeMap<String, Slot>, assignment: &Assignment) -> Params {
@@ -180,7 +208,10 @@ fn instance_name(decl: &str, coords: &[(String, Value)]) -> String {
     if coords.is_empty() {
         return decl.to_string();
     }
-    let parts: Vec<String> = coords.iter().map(|(k, v)| format!("{k}={}", v.to_string().replace(' ', ""))).collect();
+    let parts: Vec<String> = coords
+        .iter()
+        .map(|(k, v)| format!("{k}={}", v.to_string().replace(' ', "")))
+        .collect();
     format!("{decl}[{}]", parts.join(","))
 }
 

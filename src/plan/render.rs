@@ -10,7 +10,14 @@ impl Plan {
         let mut out = String::new();
         for &id in &self.order {
             let inst = &self.instances[id];
-            let _ = writeln!(out, "{} {} = {}  (seed {:016x})", inst.kind, inst.name, inst.op.schema().name, inst.seed);
+            let _ = writeln!(
+                out,
+                "{} {} = {}  (seed {:016x})",
+                inst.kind,
+                inst.name,
+                inst.op.schema().name,
+                inst.seed
+            );
             for (k, v) in &inst.coords {
                 let _ = writeln!(out, "  coord {k} = {v}");
             }
@@ -34,9 +41,16 @@ impl Plan {
 
     /// Graphviz DOT: one node per instance, labelled with its operator.
     pub fn to_dot(&self) -> String {
-        let mut out = format!("digraph {} {{\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n", quote(&self.pipeline));
+        let mut out = format!(
+            "digraph {} {{\n  rankdir=LR;\n  node [shape=box, fontname=\"Helvetica\"];\n",
+            quote(&self.pipeline)
+        );
         for (i, inst) in self.instances.iter().enumerate() {
-            let _ = writeln!(out, "  n{i} [label={}];", quote(&format!("{}\\n{}", inst.name, inst.op.schema().name)));
+            let _ = writeln!(
+                out,
+                "  n{i} [label={}];",
+                quote(&format!("{}\\n{}", inst.name, inst.op.schema().name))
+            );
         }
         for edge in self.graph.edge_indices() {
             if let Some((a, b)) = self.graph.edge_endpoints(edge) {
@@ -66,7 +80,11 @@ impl Plan {
 fn describe_definition(def: &Definition) -> String {
     let mut parts: Vec<String> = def.params.iter().map(|(k, v)| format!("{k}={v}")).collect();
     for (w, term) in &def.terms {
-        parts.push(format!("{} * {}", crate::value::format_float(*w), describe_definition(term)));
+        parts.push(format!(
+            "{} * {}",
+            crate::value::format_float(*w),
+            describe_definition(term)
+        ));
     }
     for (k, r) in &def.refs {
         parts.push(format!("{k}: {}", describe_definition(r)));
@@ -75,5 +93,8 @@ fn describe_definition(def: &Definition) -> String {
 }
 
 fn quote(s: &str) -> String {
-    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\"").replace("\\\\n", "\\n"))
+    format!(
+        "\"{}\"",
+        s.replace('\\', "\\\\").replace('"', "\\\"").replace("\\\\n", "\\n")
+    )
 }

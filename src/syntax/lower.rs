@@ -22,7 +22,10 @@ impl Lowerer {
     }
 
     fn ident(&self, pair: Pair<Rule>) -> Ident {
-        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
     }
 
     fn malformed(&self, pair: &Pair<Rule>) -> SyntaxError {
@@ -60,8 +63,14 @@ impl Lowerer {
 
     fn use_stmt(&self, pair: Pair<Rule>) -> Result<UseStmt> {
         let span = self.span(&pair);
-        let string = pair.into_inner().find(|p| p.as_rule() == Rule::string).ok_or_else(|| self.empty(span))?;
-        Ok(UseStmt { path: unescape(string), span })
+        let string = pair
+            .into_inner()
+            .find(|p| p.as_rule() == Rule::string)
+            .ok_or_else(|| self.empty(span))?;
+        Ok(UseStmt {
+            path: unescape(string),
+            span,
+        })
     }
 
     fn profile(&self, pair: Pair<Rule>) -> Result<Profile> {
@@ -75,7 +84,11 @@ impl Lowerer {
             let path_pair = parts.next().ok_or_else(|| self.empty(a_span))?;
             let path = path_pair.into_inner().map(|p| self.ident(p)).collect();
             let value = self.value(parts.next().ok_or_else(|| self.empty(a_span))?)?;
-            overrides.push(Override { path, value, span: a_span });
+            overrides.push(Override {
+                path,
+                value,
+                span: a_span,
+            });
         }
         Ok(Profile { name, overrides, span })
     }
@@ -102,7 +115,13 @@ impl Lowerer {
             Rule::call => DeclBody::Call(self.call(body_pair)?),
             _ => return Err(self.malformed(&body_pair)),
         };
-        Ok(Declaration { kind, kind_span, name, body, span })
+        Ok(Declaration {
+            kind,
+            kind_span,
+            name,
+            body,
+            span,
+        })
     }
 
     fn loss_expr(&self, pair: Pair<Rule>) -> Result<LossExpr> {
@@ -127,7 +146,12 @@ impl Lowerer {
                         }
                     }
                     let call = call.ok_or_else(|| self.empty(t_span))?;
-                    terms.push(LossTerm { sign, weight, call, span: t_span });
+                    terms.push(LossTerm {
+                        sign,
+                        weight,
+                        call,
+                        span: t_span,
+                    });
                 }
                 _ => return Err(self.malformed(&part)),
             }
@@ -200,7 +224,10 @@ impl Lowerer {
                     _ => return Err(self.malformed(&num)),
                 };
                 return Ok(Value {
-                    kind: ValueKind::Quantity { value, unit: unit.as_str().to_string() },
+                    kind: ValueKind::Quantity {
+                        value,
+                        unit: unit.as_str().to_string(),
+                    },
                     span: Span::new(self.source, span.start, end),
                 });
             }
@@ -217,13 +244,20 @@ impl Lowerer {
 
     fn number(&self, pair: &Pair<Rule>) -> Result<ValueKind> {
         let text: String = pair.as_str().chars().filter(|c| *c != '_').collect();
-        let bad = || SyntaxError::Number { text: pair.as_str().to_string(), at: self.span(pair).miette() };
+        let bad = || SyntaxError::Number {
+            text: pair.as_str().to_string(),
+            at: self.span(pair).miette(),
+        };
         let is_integer = !text.contains(['.', 'e', 'E']);
         let value: f64 = text.parse().map_err(|_| bad())?;
         if !value.is_finite() {
             return Err(bad());
         }
-        let integer = if is_integer { Some(text.parse::<i64>().map_err(|_| bad())?) } else { None };
+        let integer = if is_integer {
+            Some(text.parse::<i64>().map_err(|_| bad())?)
+        } else {
+            None
+        };
         Ok(ValueKind::Number { value, integer })
     }
 
@@ -244,13 +278,21 @@ impl Lowerer {
                             let mut kv = part.into_inner();
                             let key = self.ident(kv.next().ok_or_else(|| self.empty(span))?);
                             let v = kv.next().ok_or_else(|| self.empty(span))?;
-                            let value = if v.as_rule() == Rule::star { None } else { Some(self.value(v)?) };
+                            let value = if v.as_rule() == Rule::star {
+                                None
+                            } else {
+                                Some(self.value(v)?)
+                            };
                             coords.push((key, value));
                         }
                         _ => return Err(self.malformed(&part)),
                     }
                 }
-                Some(if all { Selector::All(sel_span) } else { Selector::Coords(coords, sel_span) })
+                Some(if all {
+                    Selector::All(sel_span)
+                } else {
+                    Selector::Coords(coords, sel_span)
+                })
             }
         };
         Ok(Reference { name, selector })

@@ -39,11 +39,16 @@ fn parse_items(source: SourceId, text: &str, offset: usize) -> Result<Vec<crate:
 
 /// Splits a file at lines that start (in column 0) with a top-level keyword.
 fn item_chunks(text: &str) -> Vec<(usize, usize)> {
-    const KEYWORDS: [&str; 9] = ["task", "model", "loss", "data", "train", "analysis", "pipeline", "use", "profile"];
+    const KEYWORDS: [&str; 9] = [
+        "task", "model", "loss", "data", "train", "analysis", "pipeline", "use", "profile",
+    ];
     let mut starts = vec![0];
     let mut pos = 0;
     for line in text.split_inclusive('\n') {
-        let word: String = line.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+        let word: String = line
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
         if pos > 0 && KEYWORDS.contains(&word.as_str()) {
             starts.push(pos);
         }
@@ -79,7 +84,10 @@ pub fn parse_override(source: SourceId, text: &str) -> Result<Override, SyntaxEr
     for part in path_text.split('.') {
         let trimmed = part.trim();
         let valid = !trimmed.is_empty()
-            && trimmed.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && trimmed
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
             && trimmed.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
         if !valid {
             return Err(bad());
@@ -99,7 +107,11 @@ pub fn parse_override(source: SourceId, text: &str) -> Result<Override, SyntaxEr
     let whole = pairs.next().ok_or_else(|| internal(eq + 1))?;
     let value_pair = whole.into_inner().next().ok_or_else(|| internal(eq + 1))?;
     let value = Lowerer { source, offset: eq + 1 }.value(value_pair)?;
-    Ok(Override { path, value, span: crate::source::Span::new(source, 0, text.len()) })
+    Ok(Override {
+        path,
+        value,
+        span: crate::source::Span::new(source, 0, text.len()),
+    })
 }
 
 /// Parses `text` as `rule`. On failure it parses again with pest's detailed error tracking on, which
@@ -178,9 +190,10 @@ fn convert(error: pest::error::Error<Rule>, text: &str, offset: usize) -> Syntax
     let rest = &rest_all[skipped..];
     let token: String = match rest.chars().next() {
         None => String::new(),
-        Some(c) if c.is_ascii_alphanumeric() || c == '_' => {
-            rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect()
-        }
+        Some(c) if c.is_ascii_alphanumeric() || c == '_' => rest
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect(),
         Some(c) => c.to_string(),
     };
     let (found, start, len) = if token.is_empty() {
@@ -188,7 +201,12 @@ fn convert(error: pest::error::Error<Rule>, text: &str, offset: usize) -> Syntax
     } else {
         (format!("found `{token}`"), pos + skipped, token.len())
     };
-    SyntaxError::Unexpected { expected, at: (offset + start, len).into(), found, help }
+    SyntaxError::Unexpected {
+        expected,
+        at: (offset + start, len).into(),
+        found,
+        help,
+    }
 }
 
 fn describe(rules: &[Rule], tokens: &[String]) -> (String, Option<String>) {

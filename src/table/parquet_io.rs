@@ -15,26 +15,44 @@ use std::path::Path;
 /// Writes one batch to `path`. Float columns skip dictionary encoding, which is slow and useless for them.
 pub fn write_parquet(path: &Path, batch: &RecordBatch) -> Result<(), TableError> {
     let mut props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::try_new(1).map_err(|e| parquet_err(path, e))?))
+        .set_compression(Compression::ZSTD(
+            ZstdLevel::try_new(1).map_err(|e| parquet_err(path, e))?,
+        ))
         .set_created_by(format!("rnx {}", env!("CARGO_PKG_VERSION")));
     for field in batch.schema().fields() {
         if matches!(field.data_type(), DataType::Float32 | DataType::Float64) {
             props = props.set_column_dictionary_enabled(ColumnPath::from(field.name().as_str()), false);
         }
     }
-    let file = File::create(path).map_err(|source| TableError::Io { action: "create", path: path.into(), source })?;
-    let mut writer =
-        ArrowWriter::try_new(BufWriter::new(file), batch.schema(), Some(props.build())).map_err(|e| parquet_err(path, e))?;
+    let file = File::create(path).map_err(|source| TableError::Io {
+        action: "create",
+        path: path.into(),
+        source,
+    })?;
+    let mut writer = ArrowWriter::try_new(BufWriter::new(file), batch.schema(), Some(props.build()))
+        .map_err(|e| parquet_err(path, e))?;
     writer.write(batch).map_err(|e| parquet_err(path, e))?;
     let inner = writer.into_inner().map_err(|e| parquet_err(path, e))?;
-    let file = inner.into_inner().map_err(|e| TableError::Io { action: "write", path: path.into(), source: e.into_error() })?;
-    file.sync_all().map_err(|source| TableError::Io { action: "sync", path: path.into(), source })?;
+    let file = inner.into_inner().map_err(|e| TableError::Io {
+        action: "write",
+        path: path.into(),
+        source: e.into_error(),
+    })?;
+    file.sync_all().map_err(|source| TableError::Io {
+        action: "sync",
+        path: path.into(),
+        source,
+    })?;
     Ok(())
 }
 
 /// Reads a whole Parquet file into one batch.
 pub fn read_parquet(path: &Path) -> Result<RecordBatch, TableError> {
-    let file = File::open(path).map_err(|source| TableError::Io { action: "open", path: path.into(), source })?;
+    let file = File::open(path).map_err(|source| TableError::Io {
+        action: "open",
+        path: path.into(),
+        source,
+    })?;
     let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| parquet_err(path, e))?;
     let schema = builder.schema().clone();
     let reader = builder.build().map_err(|e| parquet_err(path, e))?;
@@ -42,7 +60,10 @@ pub fn read_parquet(path: &Path) -> Result<RecordBatch, TableError> {
     for batch in reader {
         batches.push(batch.map_err(|e| parquet_err(path, e))?);
     }
-    arrow_select_concat(&schema, &batches).map_err(|message| TableError::Parquet { path: path.into(), message })
+    arrow_select_concat(&schema, &batches).map_err(|message| TableError::Parquet {
+        path: path.into(),
+        message,
+    })
 }
 
 fn arrow_select_concat(schema: &arrow_schema::SchemaRef, batches: &[RecordBatch]) -> Result<RecordBatch, String> {
@@ -54,7 +75,10 @@ fn arrow_select_concat(schema: &arrow_schema::SchemaRef, batches: &[RecordBatch]
 }
 
 fn parquet_err(path: &Path, e: impl std::fmt::Display) -> TableError {
-    TableError::Parquet { path: path.into(), message: e.to_string() }
+    TableError::Parquet {
+        path: path.into(),
+        message: e.to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -27,7 +27,14 @@ pub fn front_end(path: &Path, sets: &[&str]) -> FrontResult {
     if !diags.is_empty() {
         return FrontResult::Rejected(render_plain(&diags, &sources));
     }
-    match check(&sources, &loaded.modules, &CheckOptions { profile: None, overrides }) {
+    match check(
+        &sources,
+        &loaded.modules,
+        &CheckOptions {
+            profile: None,
+            overrides,
+        },
+    ) {
         Ok(p) => FrontResult::Planned(plan(&p).describe()),
         Err(d) => FrontResult::Rejected(render_plain(&d, &sources)),
     }
@@ -40,7 +47,9 @@ pub struct Project {
 
 impl Project {
     pub fn new() -> Project {
-        Project { dir: tempfile::tempdir().expect("temp dir") }
+        Project {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -64,7 +73,11 @@ impl Project {
 
     pub fn command(&self, args: &[&str]) -> Command {
         let mut c = Command::new(env!("CARGO_BIN_EXE_rnx"));
-        c.current_dir(self.dir.path()).args(args).env("RNX_CACHE", self.cache()).env("RNX_PLAIN", "1").env("NO_COLOR", "1");
+        c.current_dir(self.dir.path())
+            .args(args)
+            .env("RNX_CACHE", self.cache())
+            .env("RNX_PLAIN", "1")
+            .env("NO_COLOR", "1");
         c
     }
 }

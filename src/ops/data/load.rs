@@ -18,10 +18,23 @@ static SCHEMA: OpSchema = OpSchema {
     doc: "Reads a Parquet or CSV file (with a header row) into the pipeline; keyed by the file's content.",
     inputs: &[],
     params: &[
-        ParamSpec::required("path", ParamType::Path, "The file, relative to the .rnx file that names it."),
-        ParamSpec::new("format", ParamType::Enum(&["auto", "parquet", "csv"]), "auto", "File format; auto goes by the extension."),
+        ParamSpec::required(
+            "path",
+            ParamType::Path,
+            "The file, relative to the .rnx file that names it.",
+        ),
+        ParamSpec::new(
+            "format",
+            ParamType::Enum(&["auto", "parquet", "csv"]),
+            "auto",
+            "File format; auto goes by the extension.",
+        ),
     ],
-    outputs: &[OutputSpec { name: "data", doc: "The file's rows and columns (CSV column types are inferred).", columns: &[] }],
+    outputs: &[OutputSpec {
+        name: "data",
+        doc: "The file's rows and columns (CSV column types are inferred).",
+        columns: &[],
+    }],
 };
 
 impl StageOp for Load {
@@ -32,7 +45,12 @@ impl StageOp for Load {
     fn run(&self, ctx: &mut StageContext) -> Result<(), OpError> {
         let path = Path::new(ctx.params.str("path")?).to_path_buf();
         let format = match ctx.params.str("format")? {
-            "auto" => match path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+            "auto" => match path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
                 Some("parquet") | Some("pq") => "parquet",
                 Some("csv") => "csv",
                 _ => {
@@ -56,14 +74,18 @@ impl StageOp for Load {
 pub fn read_csv(path: &Path) -> Result<RecordBatch, OpError> {
     use arrow_csv::reader::{Format, ReaderBuilder};
     let bad = |what: String| OpError::invalid(format!("`{}` is not a readable CSV file: {what}", path.display()));
-    let open = || std::fs::File::open(path).map_err(|e| OpError::invalid(format!("cannot read `{}`: {e}", path.display())));
+    let open =
+        || std::fs::File::open(path).map_err(|e| OpError::invalid(format!("cannot read `{}`: {e}", path.display())));
     let format = Format::default().with_header(true);
     let (schema, records) = format.infer_schema(open()?, None).map_err(|e| bad(e.to_string()))?;
     if schema.fields().is_empty() || records == 0 {
         return Err(bad("it has no columns or no rows".into()));
     }
     let schema = Arc::new(schema);
-    let reader = ReaderBuilder::new(schema.clone()).with_format(format).build(open()?).map_err(|e| bad(e.to_string()))?;
+    let reader = ReaderBuilder::new(schema.clone())
+        .with_format(format)
+        .build(open()?)
+        .map_err(|e| bad(e.to_string()))?;
     let mut batches = Vec::new();
     for batch in reader {
         batches.push(batch.map_err(|e| bad(e.to_string()))?);

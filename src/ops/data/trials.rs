@@ -12,28 +12,63 @@ static SCHEMA: OpSchema = OpSchema {
     kinds: &[DeclKind::Data],
     version: 1,
     doc: "Renders `n` trials of a task (one of its variants) as a long table of inputs, targets and masks.",
-    inputs: &[InputSpec { name: "task", accepts: &[DeclKind::Task], required: true, many: false, doc: "The task to draw trials from." }],
+    inputs: &[InputSpec {
+        name: "task",
+        accepts: &[DeclKind::Task],
+        required: true,
+        many: false,
+        doc: "The task to draw trials from.",
+    }],
     params: &[
         ParamSpec::new("n", ParamType::int(1, 100_000), "16", "Number of trials."),
-        ParamSpec::new("variant", ParamType::Str, "\"standard\"", "Which of the task's variants (see the task's doc)."),
+        ParamSpec::new(
+            "variant",
+            ParamType::Str,
+            "\"standard\"",
+            "Which of the task's variants (see the task's doc).",
+        ),
     ],
     outputs: &[
         OutputSpec {
             name: "trials",
             doc: "One row per trial and time step (padding after a trial's end is left out); then one column per input (`in_NAME`), target (`target_NAME`) and mask (`mask_NAME`), float32.",
             columns: &[
-                ColumnSpec { name: "trial", ty: "int64", doc: "Trial index." },
-                ColumnSpec { name: "step", ty: "int64", doc: "Time step." },
-                ColumnSpec { name: "t", ty: "float64", doc: "Time from trial start, seconds." },
-                ColumnSpec { name: "epoch", ty: "utf8", doc: "The epoch the step belongs to." },
+                ColumnSpec {
+                    name: "trial",
+                    ty: "int64",
+                    doc: "Trial index.",
+                },
+                ColumnSpec {
+                    name: "step",
+                    ty: "int64",
+                    doc: "Time step.",
+                },
+                ColumnSpec {
+                    name: "t",
+                    ty: "float64",
+                    doc: "Time from trial start, seconds.",
+                },
+                ColumnSpec {
+                    name: "epoch",
+                    ty: "utf8",
+                    doc: "The epoch the step belongs to.",
+                },
             ],
         },
         OutputSpec {
             name: "conditions",
             doc: "One row per trial; then one float64 column per condition value of the task (angles in radians, durations in seconds).",
             columns: &[
-                ColumnSpec { name: "trial", ty: "int64", doc: "Trial index." },
-                ColumnSpec { name: "condition", ty: "int64", doc: "The task's condition index, for trial-averaging." },
+                ColumnSpec {
+                    name: "trial",
+                    ty: "int64",
+                    doc: "Trial index.",
+                },
+                ColumnSpec {
+                    name: "condition",
+                    ty: "int64",
+                    doc: "The task's condition index, for trial-averaging.",
+                },
             ],
         },
     ],
@@ -74,8 +109,13 @@ pub fn long_table(b: &TrialBatch) -> Result<arrow_array::RecordBatch, OpError> {
             rows.push(tr * b.n_steps + s);
         }
     }
-    let mut t = TableBuilder::new().i64("trial", trial).i64("step", step).f64("t", time).utf8("epoch", &epoch);
-    let channel = |data: &[f32], width: usize, k: usize| rows.iter().map(|&r| data[r * width + k]).collect::<Vec<f32>>();
+    let mut t = TableBuilder::new()
+        .i64("trial", trial)
+        .i64("step", step)
+        .f64("t", time)
+        .utf8("epoch", &epoch);
+    let channel =
+        |data: &[f32], width: usize, k: usize| rows.iter().map(|&r| data[r * width + k]).collect::<Vec<f32>>();
     for (k, name) in b.input_names.iter().enumerate() {
         t = t.f32(&format!("in_{name}"), channel(&b.inputs, b.n_inputs(), k));
     }
@@ -90,7 +130,9 @@ pub fn long_table(b: &TrialBatch) -> Result<arrow_array::RecordBatch, OpError> {
 
 /// The per-trial condition table.
 pub fn conditions_table(b: &TrialBatch) -> Result<arrow_array::RecordBatch, OpError> {
-    let mut t = TableBuilder::new().i64("trial", (0..b.n_trials as i64).collect()).i64("condition", b.condition.clone());
+    let mut t = TableBuilder::new()
+        .i64("trial", (0..b.n_trials as i64).collect())
+        .i64("condition", b.condition.clone());
     for (name, values) in &b.conditions {
         t = t.f64(name, values.clone());
     }

@@ -65,8 +65,8 @@ impl StageOp for Concat {
                 )));
             }
         }
-        let stacked = arrow_select::concat::concat_batches(&schema, &batches).map_err(|e| OpError::internal(e.to_string()))?;
+        let stacked =
+            arrow_select::concat::concat_batches(&schema, &batches).map_err(|e| OpError::internal(e.to_string()))?;
         ctx.write_table("data", stacked)
     }
 }
-

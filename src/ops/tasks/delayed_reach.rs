@@ -24,14 +24,54 @@ static SCHEMA: OpSchema = OpSchema {
     inputs: &[],
     params: &[
         ParamSpec::new("dt", ParamType::time(1e-4, 1.0), "10 ms", "Simulation step."),
-        ParamSpec::new("n_targets", ParamType::int(1, 360), "8", "Targets evenly spaced on the circle."),
-        ParamSpec::new("radius", ParamType::float(1e-6, 1e6), "1", "Distance of the targets from the centre."),
-        ParamSpec::new("hold", ParamType::time(0.0, 60.0), "200 ms", "Hold at the centre before the target appears."),
-        ParamSpec::new("delay_min", ParamType::time(0.0, 60.0), "300 ms", "Shortest delay between target and go cue."),
-        ParamSpec::new("delay_max", ParamType::time(0.0, 60.0), "700 ms", "Longest delay; drawn uniformly between the two."),
-        ParamSpec::new("reaction", ParamType::time(0.0, 60.0), "120 ms", "From the go cue to movement onset."),
-        ParamSpec::new("movement", ParamType::time(1e-3, 60.0), "500 ms", "Duration of the minimum-jerk reach."),
-        ParamSpec::new("post", ParamType::time(0.0, 60.0), "200 ms", "Hold at the target after the reach."),
+        ParamSpec::new(
+            "n_targets",
+            ParamType::int(1, 360),
+            "8",
+            "Targets evenly spaced on the circle.",
+        ),
+        ParamSpec::new(
+            "radius",
+            ParamType::float(1e-6, 1e6),
+            "1",
+            "Distance of the targets from the centre.",
+        ),
+        ParamSpec::new(
+            "hold",
+            ParamType::time(0.0, 60.0),
+            "200 ms",
+            "Hold at the centre before the target appears.",
+        ),
+        ParamSpec::new(
+            "delay_min",
+            ParamType::time(0.0, 60.0),
+            "300 ms",
+            "Shortest delay between target and go cue.",
+        ),
+        ParamSpec::new(
+            "delay_max",
+            ParamType::time(0.0, 60.0),
+            "700 ms",
+            "Longest delay; drawn uniformly between the two.",
+        ),
+        ParamSpec::new(
+            "reaction",
+            ParamType::time(0.0, 60.0),
+            "120 ms",
+            "From the go cue to movement onset.",
+        ),
+        ParamSpec::new(
+            "movement",
+            ParamType::time(1e-3, 60.0),
+            "500 ms",
+            "Duration of the minimum-jerk reach.",
+        ),
+        ParamSpec::new(
+            "post",
+            ParamType::time(0.0, 60.0),
+            "200 ms",
+            "Hold at the target after the reach.",
+        ),
     ],
     outputs: &[],
 };
@@ -88,7 +128,11 @@ pub fn minimum_jerk(s: f64) -> f64 {
 
 impl Reach {
     fn angle(&self, index: usize, variant: &str) -> f64 {
-        let offset = if variant == "novel_targets" { PI / self.n_targets as f64 } else { 0.0 };
+        let offset = if variant == "novel_targets" {
+            PI / self.n_targets as f64
+        } else {
+            0.0
+        };
         2.0 * PI * index as f64 / self.n_targets as f64 + offset
     }
 }
@@ -117,7 +161,8 @@ impl Task for Reach {
                 (target, self.hold)
             };
             let angle = self.angle(target, variant);
-            let push = |c: &mut BTreeMap<String, Vec<f64>>, k: &str, v: f64| c.entry(k.to_string()).or_default().push(v);
+            let push =
+                |c: &mut BTreeMap<String, Vec<f64>>, k: &str, v: f64| c.entry(k.to_string()).or_default().push(v);
             push(&mut c, "condition", target as f64);
             push(&mut c, "target_angle", angle);
             push(&mut c, "target_x", self.radius * angle.cos());
@@ -141,8 +186,11 @@ impl Task for Reach {
         let mut targets = vec![0f32; n * n_steps * n_out];
         let mut mask = vec![0f32; n * n_steps * n_out];
         let mut epochs = vec![TrialBatch::PADDING; n * n_steps];
-        let (angle, initial, switch) =
-            (col(&conditions, "target_angle"), col(&conditions, "initial_angle"), col(&conditions, "switch_step"));
+        let (angle, initial, switch) = (
+            col(&conditions, "target_angle"),
+            col(&conditions, "initial_angle"),
+            col(&conditions, "switch_step"),
+        );
         for trial in 0..n {
             let g = go[trial] as usize;
             let move_start = g + self.reaction;
@@ -160,7 +208,11 @@ impl Task for Reach {
                 inputs[row * n_in] = tx as f32;
                 inputs[row * n_in + 1] = ty as f32;
                 inputs[row * n_in + 2] = if t < g { 1.0 } else { 0.0 };
-                let s = if t < move_start { 0.0 } else { minimum_jerk((t - move_start) as f64 / self.movement as f64) };
+                let s = if t < move_start {
+                    0.0
+                } else {
+                    minimum_jerk((t - move_start) as f64 / self.movement as f64)
+                };
                 targets[row * n_out] = (fx * s) as f32;
                 targets[row * n_out + 1] = (fy * s) as f32;
                 mask[row * n_out] = 1.0;
@@ -178,7 +230,12 @@ impl Task for Reach {
                 };
             }
         }
-        let condition = conditions.remove("condition").unwrap_or_default().into_iter().map(|x| x as i64).collect();
+        let condition = conditions
+            .remove("condition")
+            .unwrap_or_default()
+            .into_iter()
+            .map(|x| x as i64)
+            .collect();
         Ok(TrialBatch {
             n_trials: n,
             n_steps,
@@ -203,7 +260,10 @@ mod tests {
 
     fn task(delay_ms: (f64, f64)) -> Box<dyn Task> {
         let mut v = BTreeMap::new();
-        let q = |ms: f64| Value::Quantity { si: ms / 1000.0, dim: crate::units::Dimension::Time };
+        let q = |ms: f64| Value::Quantity {
+            si: ms / 1000.0,
+            dim: crate::units::Dimension::Time,
+        };
         v.insert("dt".into(), q(10.0));
         v.insert("n_targets".into(), Value::Int(8));
         v.insert("radius".into(), Value::Float(1.0));
@@ -234,11 +294,18 @@ mod tests {
             let at = |step: usize, ch: usize| b.targets[(trial * b.n_steps + step) * 2 + ch] as f64;
             let input = |step: usize, ch: usize| b.inputs[(trial * b.n_steps + step) * 3 + ch];
             let angle = b.conditions["target_angle"][trial];
-            assert_eq!((at(61, 0), at(61, 1)), (0.0, 0.0), "still at the centre during the reaction time");
+            assert_eq!(
+                (at(61, 0), at(61, 1)),
+                (0.0, 0.0),
+                "still at the centre during the reaction time"
+            );
             assert!((at(b.n_steps - 1, 0) - angle.cos()).abs() < 1e-6);
             assert!((at(b.n_steps - 1, 1) - angle.sin()).abs() < 1e-6);
             assert_eq!(input(10, 0), 0.0, "no target during the hold");
-            assert!((input(30, 0) as f64 - angle.cos()).abs() < 1e-6, "target shown in the delay");
+            assert!(
+                (input(30, 0) as f64 - angle.cos()).abs() < 1e-6,
+                "target shown in the delay"
+            );
             assert_eq!((input(49, 2), input(50, 2)), (1.0, 0.0), "hold drops at go");
             assert_eq!(input(55, 0), 0.0, "target off after go");
         }
@@ -263,7 +330,10 @@ mod tests {
         let t = task((400.0, 400.0));
         let s = t.generate(16, "target_switch", &mut Rng::derive(3, "t")).unwrap();
         for trial in 0..16 {
-            assert_ne!(s.conditions["initial_angle"][trial], s.conditions["target_angle"][trial]);
+            assert_ne!(
+                s.conditions["initial_angle"][trial],
+                s.conditions["target_angle"][trial]
+            );
         }
         let n = t.generate(16, "novel_targets", &mut Rng::derive(3, "t")).unwrap();
         for &a in &n.conditions["target_angle"] {

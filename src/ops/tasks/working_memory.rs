@@ -30,21 +30,61 @@ static SCHEMA: OpSchema = OpSchema {
     params: &[
         ParamSpec::new("items", ParamType::int(1, 8), "2", "Items shown per trial."),
         ParamSpec::new("dt", ParamType::time(1e-4, 1.0), "20 ms", "Simulation step."),
-        ParamSpec::new("stimulus", ParamType::time(0.0, 60.0), "300 ms", "Duration of the stimulus epoch."),
-        ParamSpec::new("delay", ParamType::time(0.0, 60.0), "500 ms", "Delay between stimulus and cue."),
-        ParamSpec::new("cue", ParamType::time(0.0, 60.0), "200 ms", "Duration of the cue epoch."),
-        ParamSpec::new("cue_delay", ParamType::time(0.0, 60.0), "200 ms", "Delay between cue and response."),
-        ParamSpec::new("response_steps", ParamType::int(1, 10_000), "40", "Steps of the response epoch (the diffusion steps)."),
+        ParamSpec::new(
+            "stimulus",
+            ParamType::time(0.0, 60.0),
+            "300 ms",
+            "Duration of the stimulus epoch.",
+        ),
+        ParamSpec::new(
+            "delay",
+            ParamType::time(0.0, 60.0),
+            "500 ms",
+            "Delay between stimulus and cue.",
+        ),
+        ParamSpec::new(
+            "cue",
+            ParamType::time(0.0, 60.0),
+            "200 ms",
+            "Duration of the cue epoch.",
+        ),
+        ParamSpec::new(
+            "cue_delay",
+            ParamType::time(0.0, 60.0),
+            "200 ms",
+            "Delay between cue and response.",
+        ),
+        ParamSpec::new(
+            "response_steps",
+            ParamType::int(1, 10_000),
+            "40",
+            "Steps of the response epoch (the diffusion steps).",
+        ),
         ParamSpec::new("n_tuning", ParamType::int(2, 64), "16", "Tuning curves per feature."),
-        ParamSpec::new("tuning_kappa", ParamType::float(0.0, 1e3), "5", "Concentration of the von Mises tuning curves."),
+        ParamSpec::new(
+            "tuning_kappa",
+            ParamType::float(0.0, 1e3),
+            "5",
+            "Concentration of the von Mises tuning curves.",
+        ),
         ParamSpec::new(
             "min_separation",
             ParamType::angle(0.0, PI),
             "30 deg",
             "Minimum circular distance between any two items, in location and in colour.",
         ),
-        ParamSpec::new("radius", ParamType::float(1e-6, 1e6), "2.5", "Radius of the response circle."),
-        ParamSpec::new("time_embedding", ParamType::int(0, 64), "8", "Sinusoidal channels coding the response step."),
+        ParamSpec::new(
+            "radius",
+            ParamType::float(1e-6, 1e6),
+            "2.5",
+            "Radius of the response circle.",
+        ),
+        ParamSpec::new(
+            "time_embedding",
+            ParamType::int(0, 64),
+            "8",
+            "Sinusoidal channels coding the response step.",
+        ),
     ],
     outputs: &[],
 };
@@ -125,7 +165,9 @@ impl Wm {
             }
             return Ok(feats);
         }
-        Err(OpError::invalid("could not draw items with the required minimum separation; lower `min_separation`"))
+        Err(OpError::invalid(
+            "could not draw items with the required minimum separation; lower `min_separation`",
+        ))
     }
 
     fn input_names(&self) -> Vec<String> {
@@ -146,7 +188,7 @@ impl Wm {
         let total = self.epochs[4].max(1) as f64;
         let freq = (1u64 << (k / 2).min(30)) as f64;
         let phase = PI * (s as f64 + 0.5) / total * freq;
-        if k % 2 == 0 { phase.sin() } else { phase.cos() }
+        if k.is_multiple_of(2) { phase.sin() } else { phase.cos() }
     }
 }
 
@@ -187,13 +229,21 @@ impl Task for Wm {
         let input_names = self.input_names();
         let n_in = input_names.len();
         let n_steps: usize = self.epochs.iter().sum();
-        let starts: Vec<usize> = self.epochs.iter().scan(0, |acc, &len| {
-            let start = *acc;
-            *acc += len;
-            Some(start)
-        }).collect();
-        let (stim_off, cue_off, time_off, go_off) =
-            (0, self.n_tuning * self.n_tuning, self.n_tuning * self.n_tuning + self.n_tuning, n_in - 1);
+        let starts: Vec<usize> = self
+            .epochs
+            .iter()
+            .scan(0, |acc, &len| {
+                let start = *acc;
+                *acc += len;
+                Some(start)
+            })
+            .collect();
+        let (stim_off, cue_off, time_off, go_off) = (
+            0,
+            self.n_tuning * self.n_tuning,
+            self.n_tuning * self.n_tuning + self.n_tuning,
+            n_in - 1,
+        );
         let mut inputs = vec![0f32; n * n_steps * n_in];
         let mut targets = vec![0f32; n * n_steps * 2];
         let mut mask = vec![0f32; n * n_steps * 2];
@@ -213,7 +263,9 @@ impl Task for Wm {
                 }
             }
             let cued = get("cued", trial) as usize;
-            let cue_code: Vec<f64> = (0..self.n_tuning).map(|i| self.tuning(get(&format!("loc_{cued}"), trial), i)).collect();
+            let cue_code: Vec<f64> = (0..self.n_tuning)
+                .map(|i| self.tuning(get(&format!("loc_{cued}"), trial), i))
+                .collect();
             let target = get("target_angle", trial);
             for t in 0..n_steps {
                 let row = trial * n_steps + t;
@@ -246,7 +298,12 @@ impl Task for Wm {
                 }
             }
         }
-        let condition = conditions.remove("condition").unwrap_or_default().into_iter().map(|x| x as i64).collect();
+        let condition = conditions
+            .remove("condition")
+            .unwrap_or_default()
+            .into_iter()
+            .map(|x| x as i64)
+            .collect();
         Ok(TrialBatch {
             n_trials: n,
             n_steps,
@@ -265,12 +322,16 @@ impl Task for Wm {
 }
 
 #[cfg(test)]
+#[allow(clippy::needless_range_loop)]
 mod tests {
     use super::*;
     use crate::value::Value;
 
     pub fn task(items: i64, min_sep_deg: f64) -> Result<Box<dyn Task>, OpError> {
-        let q = |ms: f64| Value::Quantity { si: ms / 1000.0, dim: crate::units::Dimension::Time };
+        let q = |ms: f64| Value::Quantity {
+            si: ms / 1000.0,
+            dim: crate::units::Dimension::Time,
+        };
         let mut v = BTreeMap::new();
         v.insert("items".into(), Value::Int(items));
         v.insert("dt".into(), q(20.0));
@@ -281,7 +342,13 @@ mod tests {
         v.insert("response_steps".into(), Value::Int(40));
         v.insert("n_tuning".into(), Value::Int(16));
         v.insert("tuning_kappa".into(), Value::Float(5.0));
-        v.insert("min_separation".into(), Value::Quantity { si: min_sep_deg.to_radians(), dim: crate::units::Dimension::Angle });
+        v.insert(
+            "min_separation".into(),
+            Value::Quantity {
+                si: min_sep_deg.to_radians(),
+                dim: crate::units::Dimension::Angle,
+            },
+        );
         v.insert("radius".into(), Value::Float(2.5));
         v.insert("time_embedding".into(), Value::Int(8));
         WorkingMemory.build(&Params::new(v))
@@ -295,7 +362,8 @@ mod tests {
             for feature in ["loc", "col"] {
                 for i in 0..3 {
                     for j in 0..i {
-                        let d = circular_distance(c[&format!("{feature}_{i}")][trial], c[&format!("{feature}_{j}")][trial]);
+                        let d =
+                            circular_distance(c[&format!("{feature}_{i}")][trial], c[&format!("{feature}_{j}")][trial]);
                         assert!(d >= 40f64.to_radians() - 1e-12, "{feature} {d}");
                     }
                 }
@@ -314,9 +382,13 @@ mod tests {
             let row = |t: usize| trial * b.n_steps + t;
             assert_eq!(b.epochs[row(0)], 0);
             assert_eq!(b.epochs[row(b.n_steps - 1)], 4);
-            let stim_energy: f32 = b.inputs[row(5) * b.n_inputs()..row(5) * b.n_inputs() + 256].iter().sum();
+            let stim_energy: f32 = b.inputs[row(5) * b.n_inputs()..row(5) * b.n_inputs() + 256]
+                .iter()
+                .sum();
             assert!(stim_energy > 0.1, "stimulus drives the conjunctive units");
-            let delay_energy: f32 = b.inputs[row(20) * b.n_inputs()..(row(20) + 1) * b.n_inputs()].iter().sum();
+            let delay_energy: f32 = b.inputs[row(20) * b.n_inputs()..(row(20) + 1) * b.n_inputs()]
+                .iter()
+                .sum();
             assert_eq!(delay_energy, 0.0, "no input in the delay");
             // The cue code peaks at the unit preferring the cued location.
             let cue = &b.inputs[row(45) * b.n_inputs() + 256..row(45) * b.n_inputs() + 272];
