@@ -11,7 +11,7 @@ pub static CTRNN: OpSchema = OpSchema {
     name: "ctrnn",
     kinds: MODEL,
     version: 1,
-    doc: "Continuous-time rate RNN: x' = (1-a)x + a(W_rec r + W_in (u + noise) + b) + noise, r = phi(x), y = W_out r + b_out.",
+    doc: "Continuous-time rate RNN: x' = (1-a)x + a(W_rec r + W_in (u + noise) + b) + noise, r = phi(x), y = W_out r + b_out. Checked and hashed; no stage trains it yet.",
     inputs: &[],
     params: &[
         ParamSpec::new(
@@ -79,7 +79,7 @@ pub static MSE: OpSchema = OpSchema {
     name: "mse",
     kinds: LOSS,
     version: 1,
-    doc: "Mean squared error between outputs and task targets, masked by the task's epochs.",
+    doc: "Mean squared error between outputs and task targets, masked by the task's epochs. Checked and hashed; no stage trains with it yet.",
     inputs: &[],
     params: &[],
     outputs: &[],
@@ -90,7 +90,7 @@ pub static RATE_L2: OpSchema = OpSchema {
     name: "rate_l2",
     kinds: LOSS,
     version: 1,
-    doc: "Mean of r^2 over units, time steps and trials.",
+    doc: "Mean of r^2 over units, time steps and trials. Checked and hashed; no stage trains with it yet.",
     inputs: &[],
     params: &[],
     outputs: &[],
@@ -101,7 +101,7 @@ pub static WEIGHT_L2: OpSchema = OpSchema {
     name: "weight_l2",
     kinds: LOSS,
     version: 1,
-    doc: "Squared Frobenius norm of W_rec, and optionally of W_in and W_out.",
+    doc: "Squared Frobenius norm of W_rec, and optionally of W_in and W_out. Checked and hashed; no stage trains with it yet.",
     inputs: &[],
     params: &[ParamSpec::new(
         "include",
