@@ -128,6 +128,9 @@ pub struct BenchArgs {
     /// The snakemake executable to compare with (default: `snakemake` on PATH).
     #[arg(long)]
     pub snakemake: Option<PathBuf>,
+    /// Largest size for which Snakemake builds its outputs itself; above it they are made directly.
+    #[arg(long, default_value_t = 5000)]
+    pub snakemake_build_limit: usize,
     /// Keep the generated work folders.
     #[arg(long)]
     pub keep: bool,
