@@ -361,3 +361,70 @@ print(checked)
     assert!(checked >= 7, "read only {checked} tables");
     assert!(Path::new(&p.cache()).exists());
 }
+
+#[test]
+fn sweep_coordinates_are_columns_of_the_tables() {
+    let p = Project::new();
+    p.write("demo.rnx", &PIPELINE.replace("kappa = 10", "kappa = sweep(5, 10)"));
+    ok(&p.rnx(&["run", "demo.rnx"]));
+    let member = stdout(&p.rnx(&["show", "demo.rnx", "observed[kappa=5]", "--table", "trials", "-n", "2"]));
+    let header: Vec<&str> = member.lines().nth(1).unwrap_or("").split_whitespace().collect();
+    assert_eq!(header.first(), Some(&"kappa"), "{member}");
+    let stacked = stdout(&p.rnx(&["show", "demo.rnx", "all", "-n", "400"]));
+    assert!(stacked.contains("400 rows"), "{stacked}");
+    let kappas: std::collections::BTreeSet<&str> = stacked
+        .lines()
+        .skip(2)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(kappas.into_iter().collect::<Vec<_>>(), ["10", "5"], "{stacked}");
+}
+
+#[test]
+fn the_same_file_and_seed_give_the_same_bytes() {
+    let p = Project::new();
+    p.write("demo.rnx", PIPELINE);
+    let a = p
+        .command(&["run", "demo.rnx"])
+        .env("RNX_CACHE", p.path("cache_a"))
+        .output()
+        .unwrap();
+    let b = p
+        .command(&["run", "demo.rnx"])
+        .env("RNX_CACHE", p.path("cache_b"))
+        .output()
+        .unwrap();
+    ok(&a);
+    ok(&b);
+    let entries = |root: &str| {
+        let mut out: Vec<(String, Vec<u8>)> = Vec::new();
+        for entry in std::fs::read_dir(p.path(root).join("v1/objects")).unwrap() {
+            let dir = entry.unwrap().path();
+            for file in std::fs::read_dir(&dir).unwrap() {
+                let file = file.unwrap().path();
+                if file.extension().is_some_and(|x| x == "parquet") {
+                    let name = format!(
+                        "{}/{}",
+                        dir.file_name().unwrap().to_string_lossy(),
+                        file.file_name().unwrap().to_string_lossy()
+                    );
+                    out.push((name, std::fs::read(&file).unwrap()));
+                }
+            }
+        }
+        out.sort();
+        out
+    };
+    let (ea, eb) = (entries("cache_a"), entries("cache_b"));
+    assert_eq!(ea.len(), 5, "two tables each for observed and look, one for all");
+    assert_eq!(ea, eb, "same keys, same bytes");
+
+    // A different pipeline seed gives different behaviour.
+    p.write("demo.rnx", &PIPELINE.replace("seed = 7", "seed = 8"));
+    ok(&p
+        .command(&["run", "demo.rnx"])
+        .env("RNX_CACHE", p.path("cache_c"))
+        .output()
+        .unwrap());
+    assert_ne!(entries("cache_c"), ea);
+}

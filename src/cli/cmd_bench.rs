@@ -26,7 +26,11 @@ pub fn run(args: BenchArgs) -> u8 {
             return EXIT_FAILURE;
         }
     };
-    let snakemake = args.snakemake.clone().or_else(|| which("snakemake")).map(|p| p.canonicalize().unwrap_or(p));
+    let snakemake = args
+        .snakemake
+        .clone()
+        .or_else(|| which("snakemake"))
+        .map(|p| p.canonicalize().unwrap_or(p));
     match &snakemake {
         Some(s) => eprintln!("reference: {} ({})", s.display(), version(s)),
         None => eprintln!("reference: snakemake not found (pass --snakemake PATH); reporting rnx times only"),
@@ -127,7 +131,13 @@ fn snakefile_text(n: usize) -> String {
 }
 
 /// Builds the Snakemake workflow once, then times its no-op run and its dry run.
-fn snakemake_times(exe: &Path, dir: &Path, n: usize, repeat: usize, fresh: bool) -> (Option<Duration>, Option<Duration>) {
+fn snakemake_times(
+    exe: &Path,
+    dir: &Path,
+    n: usize,
+    repeat: usize,
+    fresh: bool,
+) -> (Option<Duration>, Option<Duration>) {
     let sm_dir = dir.join("snakemake");
     if std::fs::create_dir_all(&sm_dir).is_err() || std::fs::write(sm_dir.join("Snakefile"), snakefile_text(n)).is_err()
     {
