@@ -1,5 +1,6 @@
 //! rnx: a declarative, content-cached pipeline engine for recurrent-neural-network experiments.
 
+pub mod analysis;
 pub mod ast;
 pub mod cache;
 pub mod check;
@@ -7,6 +8,7 @@ pub mod cli;
 pub mod diagnostic;
 pub mod exec;
 pub mod loader;
+pub mod nn;
 pub mod ops;
 pub mod params;
 pub mod plan;

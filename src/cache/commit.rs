@@ -40,6 +40,7 @@ impl Staging {
         stage: &str,
         key_inputs: &KeyInputs,
         written: &[String],
+        volatile: &[String],
         seconds: f64,
     ) -> Result<Manifest, CacheError> {
         let mut outputs = Vec::with_capacity(written.len());
@@ -58,6 +59,7 @@ impl Staging {
                 (None, Vec::new())
             };
             outputs.push(OutputFile {
+                volatile: volatile.contains(name),
                 name: name.clone(),
                 bytes,
                 blake3,

@@ -20,6 +20,10 @@ pub struct OutputFile {
     /// `name: type` per column, for Parquet tables.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub columns: Vec<String>,
+    /// A record of how the run went (wall times), not of what it computed: left out of the
+    /// content hash, so it never makes downstream stages rerun or two identical runs differ.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub volatile: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,11 +73,11 @@ impl Manifest {
         Ok(())
     }
 
-    /// The combined hash of a list of outputs.
+    /// The combined hash of a list of outputs, volatile ones excepted.
     pub fn content_hash_of(outputs: &[OutputFile]) -> String {
         let mut h = blake3::Hasher::new();
         h.update(b"rnx-content-v1");
-        for out in outputs {
+        for out in outputs.iter().filter(|o| !o.volatile) {
             crate::value::hash_str(&mut h, &out.name);
             crate::value::hash_str(&mut h, &out.blake3);
         }

@@ -130,6 +130,7 @@ pub fn run(
                             key_inputs,
                             store,
                             reporter,
+                            device: &options.device,
                             bindings: bindings(plan, id, store, &done),
                         };
                         let tx = tx.clone();

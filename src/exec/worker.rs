@@ -44,6 +44,8 @@ pub struct Job<'a> {
     pub key_inputs: KeyInputs,
     pub store: &'a Store,
     pub reporter: &'a dyn Reporter,
+    /// The device class (`cpu` or `cuda`) stages that use a device run on.
+    pub device: &'a str,
     /// The operator's inputs, bound before the job is handed to a worker thread.
     pub bindings: BTreeMap<String, InputBinding>,
 }
@@ -80,7 +82,8 @@ impl Job<'_> {
                 &self.bindings,
                 staging.dir(),
                 &progress,
-            );
+            )
+            .on_device(if inst.op.uses_device() { self.device } else { "cpu" });
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inst.op.run(&mut ctx)));
             match result {
                 Ok(Ok(())) => {}
@@ -94,11 +97,18 @@ impl Job<'_> {
                     return Err(OpError::internal(format!("operator panicked: {what}")));
                 }
             }
-            ctx.written().to_vec()
+            (ctx.written().to_vec(), ctx.volatile().to_vec())
         };
         let seconds = started.elapsed().as_secs_f64();
         let manifest = staging
-            .commit(self.store, &inst.name, &self.key_inputs, &written, seconds)
+            .commit(
+                self.store,
+                &inst.name,
+                &self.key_inputs,
+                &written.0,
+                &written.1,
+                seconds,
+            )
             .map_err(cache_err)?;
         let (d, r) = lookup::record_of(self.store, &self.key, &manifest);
         Ok(Outcome::Ran(d, r))

@@ -60,8 +60,11 @@ pub struct StageContext<'a> {
     pub seed: u64,
     pub coords: &'a [(String, Value)],
     pub inputs: &'a BTreeMap<String, InputBinding>,
+    /// The device class neural stages run on: `cpu` or `cuda`.
+    pub device: &'a str,
     out_dir: &'a Path,
     written: Vec<String>,
+    volatile: Vec<String>,
     progress: &'a dyn ProgressSink,
 }
 
@@ -81,10 +84,18 @@ impl<'a> StageContext<'a> {
             seed,
             coords,
             inputs,
+            device: "cpu",
             out_dir,
             written: Vec::new(),
+            volatile: Vec::new(),
             progress,
         }
+    }
+
+    /// The same context on another device class.
+    pub fn on_device(mut self, device: &'a str) -> StageContext<'a> {
+        self.device = device;
+        self
     }
 
     /// A generator for a named stream of randomness, derived from the stage's seed.
@@ -153,6 +164,19 @@ impl<'a> StageContext<'a> {
         write_parquet(&self.out_dir.join(&file), &batch)?;
         self.written.push(file);
         Ok(())
+    }
+
+    /// Writes a table that records how the run went rather than what it computed (wall times).
+    /// It is kept, but left out of the stage's content hash.
+    pub fn write_volatile_table(&mut self, name: &str, batch: RecordBatch) -> Result<(), OpError> {
+        self.write_table(name, batch)?;
+        self.volatile.push(format!("{name}.parquet"));
+        Ok(())
+    }
+
+    /// The volatile outputs written so far.
+    pub fn volatile(&self) -> &[String] {
+        &self.volatile
     }
 
     /// Writes a non-table output file, such as model weights.

@@ -1,5 +1,5 @@
-//! Schemas of the model and loss-term definitions. They are checked and hashed into the stages
-//! that use them; the `train` stage that consumes them comes with the neural core.
+//! Schemas of the model and loss-term definitions, checked and hashed into the stages that use
+//! them. The `train` stage builds the network (`nn::ctrnn`) and the loss (`nn::loss`) from them.
 
 use crate::schema::{DeclKind, OpSchema, ParamSpec, ParamType};
 
@@ -11,7 +11,7 @@ pub static CTRNN: OpSchema = OpSchema {
     name: "ctrnn",
     kinds: MODEL,
     version: 1,
-    doc: "Continuous-time rate RNN: x' = (1-a)x + a(W_rec r + W_in (u + noise) + b) + noise, r = phi(x), y = W_out r + b_out. Checked and hashed; no stage trains it yet.",
+    doc: "Continuous-time rate RNN: x' = (1-a)x + a(W_rec r + W_in (u + noise) + b) + noise, r = phi(x), y = W_out r + b_out.",
     inputs: &[],
     params: &[
         ParamSpec::new(
@@ -26,8 +26,12 @@ pub static CTRNN: OpSchema = OpSchema {
             "tanh",
             "Rate nonlinearity phi.",
         ),
-        ParamSpec::new("tau", ParamType::time(1e-4, 100.0), "100 ms", "Unit time constant."),
-        ParamSpec::new("dt", ParamType::time(1e-5, 10.0), "10 ms", "Euler step; a = dt / tau."),
+        ParamSpec::new(
+            "tau",
+            ParamType::time(1e-4, 100.0),
+            "100 ms",
+            "Unit time constant; a = dt / tau with the task's dt.",
+        ),
         ParamSpec::new(
             "g",
             ParamType::float(0.0, 100.0),
@@ -38,13 +42,13 @@ pub static CTRNN: OpSchema = OpSchema {
             "input_noise",
             ParamType::float(0.0, 100.0),
             "0",
-            "Std of Gaussian noise added to inputs.",
+            "Std of Gaussian noise added to the inputs.",
         ),
         ParamSpec::new(
             "recurrent_noise",
             ParamType::float(0.0, 100.0),
             "0",
-            "Std of the recurrent noise (scaled by sqrt(2a)).",
+            "Std of the recurrent noise, scaled by sqrt(2a) per step.",
         ),
         ParamSpec::new(
             "initial_state",
@@ -53,22 +57,28 @@ pub static CTRNN: OpSchema = OpSchema {
             "Whether x[0] is zero or trained.",
         ),
         ParamSpec::new(
-            "excitatory_fraction",
-            ParamType::float(0.0, 1.0),
-            "1",
-            "Dale's law: fraction of excitatory units; 1 with `dale = false` means unconstrained.",
-        ),
-        ParamSpec::new(
             "dale",
             ParamType::Bool,
             "false",
-            "Constrain recurrent and output weights by Dale's law.",
+            "Dale's law: each unit's outgoing recurrent weights share one sign.",
         ),
         ParamSpec::new(
-            "seed_offset",
-            ParamType::int(0, i64::MAX),
-            "0",
-            "Added to the stage seed for weight initialisation.",
+            "excitatory_fraction",
+            ParamType::float(0.0, 1.0),
+            "0.8",
+            "With `dale = true`: the fraction of excitatory units (the first ones).",
+        ),
+        ParamSpec::new(
+            "density",
+            ParamType::float(0.0, 1.0),
+            "1",
+            "Probability that a recurrent connection exists (a fixed random mask).",
+        ),
+        ParamSpec::new(
+            "fixed",
+            ParamType::List(&ParamType::Enum(&["in", "rec", "out"])),
+            "[]",
+            "Weight groups kept at their initial values (not trained).",
         ),
     ],
     outputs: &[],
@@ -79,7 +89,7 @@ pub static MSE: OpSchema = OpSchema {
     name: "mse",
     kinds: LOSS,
     version: 1,
-    doc: "Mean squared error between outputs and task targets, masked by the task's epochs. Checked and hashed; no stage trains with it yet.",
+    doc: "Mean squared error between outputs and task targets, masked by the task's epochs.",
     inputs: &[],
     params: &[],
     outputs: &[],
@@ -90,7 +100,7 @@ pub static RATE_L2: OpSchema = OpSchema {
     name: "rate_l2",
     kinds: LOSS,
     version: 1,
-    doc: "Mean of r^2 over units, time steps and trials. Checked and hashed; no stage trains with it yet.",
+    doc: "Mean of r^2 over units, time steps and trials.",
     inputs: &[],
     params: &[],
     outputs: &[],
@@ -101,7 +111,7 @@ pub static WEIGHT_L2: OpSchema = OpSchema {
     name: "weight_l2",
     kinds: LOSS,
     version: 1,
-    doc: "Squared Frobenius norm of W_rec, and optionally of W_in and W_out. Checked and hashed; no stage trains with it yet.",
+    doc: "Squared Frobenius norm of W_rec, and optionally of W_in and W_out.",
     inputs: &[],
     params: &[ParamSpec::new(
         "include",

@@ -2,6 +2,7 @@
 //!
 //! Operators see checked, resolved parameters (`Params`) and their inputs' outputs; never syntax.
 
+pub mod analysis;
 mod context;
 pub mod data;
 pub mod definitions;
@@ -10,6 +11,7 @@ pub mod registry;
 pub mod tables;
 pub mod task;
 pub mod tasks;
+pub mod train;
 
 pub use context::{Definition, InputBinding, NoProgress, ProgressSink, StageContext, StageOutput};
 pub use error::OpError;

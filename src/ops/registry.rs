@@ -1,6 +1,6 @@
 //! The operator catalogue: every operator rnx knows, in one table.
 
-use super::{StageOp, TaskOp, data, definitions, tables, tasks};
+use super::{StageOp, TaskOp, analysis, data, definitions, tables, tasks, train};
 use crate::schema::OpSchema;
 
 /// An entry of the catalogue.
@@ -31,6 +31,9 @@ static OPERATORS: &[Operator] = &[
     Operator::Stage(&data::SwapMixture),
     Operator::Stage(&data::Load),
     Operator::Stage(&tables::Concat),
+    Operator::Stage(&train::Train),
+    Operator::Stage(&train::Evaluate),
+    Operator::Stage(&analysis::Robustness),
     Operator::Definition(&definitions::CTRNN),
     Operator::Definition(&definitions::MSE),
     Operator::Definition(&definitions::RATE_L2),

@@ -49,6 +49,33 @@ pub trait Task: Send + Sync {
     fn conditions(&self, n_trials: usize, variant: &str, rng: &mut Rng) -> Result<BTreeMap<String, Vec<f64>>, OpError>;
     /// Draws `n_trials` trials of `variant`. Deterministic given the generator's state.
     fn generate(&self, n_trials: usize, variant: &str, rng: &mut Rng) -> Result<TrialBatch, OpError>;
+    /// The task's performance measures for a network's outputs (`[trial][step][output]`), as
+    /// (name, value) pairs. The default: masked mean squared error and R^2 against the targets.
+    fn metrics(&self, batch: &TrialBatch, outputs: &[f32]) -> Vec<(String, f64)> {
+        default_metrics(batch, outputs)
+    }
+}
+
+/// Masked mean squared error, and R^2 (one minus the masked error over the masked target variance).
+pub fn default_metrics(batch: &TrialBatch, outputs: &[f32]) -> Vec<(String, f64)> {
+    let (mut sse, mut count, mut sum, mut sum_sq) = (0.0, 0.0, 0.0, 0.0);
+    for ((&y, &t), &m) in outputs.iter().zip(&batch.targets).zip(&batch.mask) {
+        if m > 0.0 {
+            let (y, t) = (y as f64, t as f64);
+            sse += (y - t) * (y - t);
+            count += 1.0;
+            sum += t;
+            sum_sq += t * t;
+        }
+    }
+    let mse = if count > 0.0 { sse / count } else { f64::NAN };
+    let variance = if count > 0.0 {
+        sum_sq / count - (sum / count).powi(2)
+    } else {
+        f64::NAN
+    };
+    let r2 = if variance > 0.0 { 1.0 - mse / variance } else { f64::NAN };
+    vec![("mse".into(), mse), ("r2".into(), r2)]
 }
 
 /// The error for a variant a task does not have.

@@ -1,0 +1,3 @@
+//! Numerical analyses of rate networks in f64: activations, the network map, fixed points, PCA.
+
+pub mod activation;

@@ -1,0 +1,15 @@
+//! The neural core: the continuous-time rate RNN in candle, its losses, weights on disk, devices.
+
+pub mod ctrnn;
+pub mod device;
+pub mod loss;
+pub mod tensor_ops;
+pub mod weights;
+
+pub use ctrnn::{Ctrnn, CtrnnConfig, Rollout};
+pub use device::choose_device;
+
+/// Converts a candle error into an operator error.
+pub fn nn_err(e: candle_core::Error) -> crate::ops::OpError {
+    crate::ops::OpError::internal(format!("tensor operation failed: {e}"))
+}

@@ -1,0 +1,349 @@
+//! `train`: fits a `ctrnn` to a task by minimising a loss with Adam or AdamW and full
+//! backpropagation through time. Writes the weights, the training curve and the trained
+//! network's trial-averaged trajectories.
+
+use super::schedule::learning_rate;
+use super::trajectories::trajectories_table;
+use crate::nn::ctrnn::{Ctrnn, CtrnnConfig, Noise, batch_tensors};
+use crate::nn::{choose_device, loss, nn_err, weights};
+use crate::ops::{OpError, StageContext, StageOp};
+use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
+use crate::table::TableBuilder;
+use candle_nn::{AdamW, Optimizer, ParamsAdamW};
+use std::time::Instant;
+
+pub struct Train;
+
+static SCHEMA: OpSchema = OpSchema {
+    name: "train",
+    kinds: &[DeclKind::Train],
+    version: 1,
+    doc: "Trains a ctrnn on a task with a loss (Adam/AdamW, gradient clipping, full BPTT); writes weights, curve and trajectories.",
+    inputs: &[
+        InputSpec {
+            name: "model",
+            accepts: &[DeclKind::Model],
+            required: true,
+            many: false,
+            doc: "The network (`ctrnn`).",
+        },
+        InputSpec {
+            name: "task",
+            accepts: &[DeclKind::Task],
+            required: true,
+            many: false,
+            doc: "The task it learns (its standard variant).",
+        },
+        InputSpec {
+            name: "loss",
+            accepts: &[DeclKind::Loss],
+            required: true,
+            many: false,
+            doc: "The loss: a weighted sum of mse, rate_l2, weight_l2.",
+        },
+    ],
+    params: &[
+        ParamSpec::new("steps", ParamType::int(1, 10_000_000), "1000", "Optimiser steps."),
+        ParamSpec::new(
+            "batch",
+            ParamType::int(1, 100_000),
+            "32",
+            "Trials per step, freshly drawn each step.",
+        ),
+        ParamSpec::new("lr", ParamType::float(0.0, 10.0), "0.001", "Base learning rate."),
+        ParamSpec::new(
+            "optimizer",
+            ParamType::Enum(&["adam", "adamw"]),
+            "adamw",
+            "Adam, or AdamW with decoupled weight decay.",
+        ),
+        ParamSpec::new(
+            "weight_decay",
+            ParamType::float(0.0, 10.0),
+            "0.0001",
+            "AdamW's decoupled weight decay (ignored by adam).",
+        ),
+        ParamSpec::new(
+            "clip",
+            ParamType::float(0.0, 1e9),
+            "1",
+            "Clip the global gradient norm to this; 0 turns clipping off.",
+        ),
+        ParamSpec::new(
+            "schedule",
+            ParamType::Enum(&["constant", "cosine", "step"]),
+            "constant",
+            "Learning-rate schedule.",
+        ),
+        ParamSpec::new("warmup", ParamType::int(0, 10_000_000), "0", "Steps of linear warm-up."),
+        ParamSpec::new(
+            "log_every",
+            ParamType::int(1, 10_000_000),
+            "10",
+            "Steps between rows of the training curve.",
+        ),
+        ParamSpec::new(
+            "eval_trials",
+            ParamType::int(1, 100_000),
+            "64",
+            "Trials drawn for the trajectories table.",
+        ),
+    ],
+    outputs: &[
+        OutputSpec {
+            name: "weights.safetensors",
+            doc: "Effective weights w_in, w_rec, b, w_out, b_out, x0 (f32; w_rec with mask and Dale's signs applied); metadata `rnx_model` holds the configuration as JSON.",
+            columns: &[],
+        },
+        OutputSpec {
+            name: "curve",
+            doc: "The training curve; one float64 column per loss term (named after the term) sits between `loss` and `grad_norm`.",
+            columns: &[
+                ColumnSpec {
+                    name: "step",
+                    ty: "int64",
+                    doc: "Optimiser step (0-based).",
+                },
+                ColumnSpec {
+                    name: "loss",
+                    ty: "float64",
+                    doc: "The weighted total.",
+                },
+                ColumnSpec {
+                    name: "grad_norm",
+                    ty: "float64",
+                    doc: "Global gradient norm before clipping.",
+                },
+                ColumnSpec {
+                    name: "lr",
+                    ty: "float64",
+                    doc: "Learning rate used at this step.",
+                },
+            ],
+        },
+        OutputSpec {
+            name: "timing",
+            doc: "Wall time per curve row; kept apart from `curve` because it is the one output that differs between identical runs.",
+            columns: &[
+                ColumnSpec {
+                    name: "step",
+                    ty: "int64",
+                    doc: "Optimiser step.",
+                },
+                ColumnSpec {
+                    name: "wall_time",
+                    ty: "float64",
+                    doc: "Seconds since training started.",
+                },
+            ],
+        },
+        OutputSpec {
+            name: "trajectories",
+            doc: "Trial-averaged per condition and step: in_*, out_*, target_* and one column r_k per unit (float32).",
+            columns: &[
+                ColumnSpec {
+                    name: "condition",
+                    ty: "int64",
+                    doc: "The task's condition index.",
+                },
+                ColumnSpec {
+                    name: "step",
+                    ty: "int64",
+                    doc: "Time step.",
+                },
+                ColumnSpec {
+                    name: "t",
+                    ty: "float64",
+                    doc: "Seconds from trial start.",
+                },
+                ColumnSpec {
+                    name: "trials",
+                    ty: "int64",
+                    doc: "Trials averaged.",
+                },
+            ],
+        },
+    ],
+};
+
+impl StageOp for Train {
+    fn schema(&self) -> &'static OpSchema {
+        &SCHEMA
+    }
+
+    fn uses_device(&self) -> bool {
+        true
+    }
+
+    fn run(&self, ctx: &mut StageContext) -> Result<(), OpError> {
+        let p = ctx.params;
+        let (steps, batch_size, base_lr) = (p.usize("steps")?, p.usize("batch")?, p.f64("lr")?);
+        let (clip, schedule, warmup) = (p.f64("clip")?, p.str("schedule")?.to_string(), p.usize("warmup")?);
+        let (log_every, eval_trials) = (p.usize("log_every")?, p.usize("eval_trials")?);
+        let weight_decay = if p.str("optimizer")? == "adam" {
+            0.0
+        } else {
+            p.f64("weight_decay")?
+        };
+        let device = choose_device(ctx.device)?;
+        let task = ctx.task("task")?;
+        let loss_def = ctx.definition("loss")?.clone();
+        loss::check_supported(&loss_def)?;
+        let labels = loss::term_labels(&loss_def);
+
+        let probe = task.generate(1, "standard", &mut ctx.rng("probe"))?;
+        let config = CtrnnConfig::from_params(
+            &ctx.definition("model")?.params,
+            probe.n_inputs(),
+            probe.n_outputs(),
+            probe.dt,
+        )?;
+        let net = Ctrnn::init(config, &mut ctx.rng("init"), &device)?;
+        let params = ParamsAdamW {
+            lr: base_lr,
+            weight_decay,
+            ..Default::default()
+        };
+        let mut optimizer = AdamW::new(net.trainable(), params).map_err(nn_err)?;
+
+        let mut trial_rng = ctx.rng("trials");
+        let mut noise_rng = ctx.rng("noise");
+        let mut curve = Curve::new(labels.len());
+        let started = Instant::now();
+        for step in 0..steps {
+            ctx.check_interrupted()?;
+            let batch = task.generate(batch_size, "standard", &mut trial_rng)?;
+            let (inputs, targets, mask) = batch_tensors(&batch, &device).map_err(nn_err)?;
+            let rollout = net.forward(&inputs, Noise::default(), &mut noise_rng).map_err(nn_err)?;
+            let terms = loss::evaluate(&loss_def, &net, &rollout, &targets, &mask).map_err(nn_err)?;
+            let total = loss::total(&terms).map_err(nn_err)?;
+            let total_value = scalar(&total)?;
+            let term_values: Vec<f64> = terms.iter().map(|t| scalar(&t.value)).collect::<Result<_, _>>()?;
+            if !total_value.is_finite() {
+                let detail: Vec<String> = labels
+                    .iter()
+                    .zip(&term_values)
+                    .map(|(l, v)| format!("{l} = {v}"))
+                    .collect();
+                return Err(OpError::invalid(format!(
+                    "the loss became {total_value} at step {step} ({}); lower `lr`, set `clip`, or check the task's inputs",
+                    detail.join(", ")
+                )));
+            }
+            let mut grads = total.backward().map_err(nn_err)?;
+            let grad_norm = global_norm(&grads, &net)?;
+            if !grad_norm.is_finite() {
+                return Err(OpError::invalid(format!(
+                    "the gradient became {grad_norm} at step {step}; lower `lr` or set `clip`"
+                )));
+            }
+            if clip > 0.0 && grad_norm > clip {
+                scale_grads(&mut grads, &net, clip / grad_norm)?;
+            }
+            let lr = learning_rate(&schedule, base_lr, step, steps, warmup);
+            optimizer.set_learning_rate(lr);
+            optimizer.step(&grads).map_err(nn_err)?;
+            if step % log_every == 0 || step + 1 == steps {
+                curve.push(
+                    step,
+                    total_value,
+                    &term_values,
+                    grad_norm,
+                    lr,
+                    started.elapsed().as_secs_f64(),
+                );
+            }
+            if step % (steps / 200).max(1) == 0 || step + 1 == steps {
+                ctx.progress(step as u64 + 1, steps as u64, &format!("loss {total_value:.4}"));
+            }
+        }
+
+        ctx.write_file(
+            "weights.safetensors",
+            &weights::to_bytes(&net.config, &net.named_weights().map_err(nn_err)?)?,
+        )?;
+        let (curve_table, timing_table) = curve.tables(&labels)?;
+        ctx.write_table("curve", curve_table)?;
+        ctx.write_volatile_table("timing", timing_table)?;
+        let eval = task.generate(eval_trials, "standard", &mut ctx.rng("eval"))?;
+        let (inputs, _, _) = batch_tensors(&eval, &device).map_err(nn_err)?;
+        let rollout = net
+            .forward(&inputs, Noise::default(), &mut ctx.rng("eval-noise"))
+            .map_err(nn_err)?;
+        ctx.write_table("trajectories", trajectories_table(&eval, &rollout)?)
+    }
+}
+
+fn scalar(t: &candle_core::Tensor) -> Result<f64, OpError> {
+    t.to_dtype(candle_core::DType::F64)
+        .and_then(|t| t.to_scalar::<f64>())
+        .map_err(nn_err)
+}
+
+/// The norm of all trainable variables' gradients together.
+fn global_norm(grads: &candle_core::backprop::GradStore, net: &Ctrnn) -> Result<f64, OpError> {
+    let mut sum = 0.0;
+    for var in net.trainable() {
+        if let Some(g) = grads.get(var.as_tensor()) {
+            sum += scalar(&g.sqr().and_then(|s| s.sum_all()).map_err(nn_err)?)?;
+        }
+    }
+    Ok(sum.sqrt())
+}
+
+fn scale_grads(grads: &mut candle_core::backprop::GradStore, net: &Ctrnn, factor: f64) -> Result<(), OpError> {
+    for var in net.trainable() {
+        if let Some(g) = grads.get(var.as_tensor()) {
+            let scaled = (g * factor).map_err(nn_err)?;
+            grads.insert(var.as_tensor(), scaled);
+        }
+    }
+    Ok(())
+}
+
+/// Rows of the training curve.
+struct Curve {
+    step: Vec<i64>,
+    loss: Vec<f64>,
+    terms: Vec<Vec<f64>>,
+    grad_norm: Vec<f64>,
+    lr: Vec<f64>,
+    wall: Vec<f64>,
+}
+
+impl Curve {
+    fn new(n_terms: usize) -> Curve {
+        Curve {
+            step: vec![],
+            loss: vec![],
+            terms: vec![vec![]; n_terms],
+            grad_norm: vec![],
+            lr: vec![],
+            wall: vec![],
+        }
+    }
+
+    fn push(&mut self, step: usize, loss: f64, terms: &[f64], grad_norm: f64, lr: f64, wall: f64) {
+        self.step.push(step as i64);
+        self.loss.push(loss);
+        for (column, v) in self.terms.iter_mut().zip(terms) {
+            column.push(*v);
+        }
+        self.grad_norm.push(grad_norm);
+        self.lr.push(lr);
+        self.wall.push(wall);
+    }
+
+    /// The curve table, and the timing table apart (wall time differs between identical runs).
+    fn tables(self, labels: &[String]) -> Result<(arrow_array::RecordBatch, arrow_array::RecordBatch), OpError> {
+        let timing = TableBuilder::new()
+            .i64("step", self.step.clone())
+            .f64("wall_time", self.wall)
+            .build()?;
+        let mut t = TableBuilder::new().i64("step", self.step).f64("loss", self.loss);
+        for (label, values) in labels.iter().zip(self.terms) {
+            t = t.f64(label, values);
+        }
+        Ok((t.f64("grad_norm", self.grad_norm).f64("lr", self.lr).build()?, timing))
+    }
+}

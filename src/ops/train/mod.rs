@@ -1,0 +1,11 @@
+//! Training and running networks: the `train` and `evaluate` stages and the tables they share.
+
+mod evaluate;
+mod fit;
+mod schedule;
+mod trajectories;
+
+pub use evaluate::Evaluate;
+pub use evaluate::run_network;
+pub use fit::Train;
+pub use trajectories::{load_network, trajectories_table};
