@@ -114,7 +114,8 @@ pub struct OpsArgs {
 
 #[derive(Args)]
 pub struct BenchArgs {
-    /// Which benchmark: `engine` (plan, no-op run and status on generated pipelines).
+    /// Which benchmark: `engine` (plan, no-op run and status on generated pipelines, against
+    /// Snakemake) or `train` (one CTRNN training step, against PyTorch).
     pub what: String,
     /// Pipeline sizes, in stages.
     #[arg(long, value_delimiter = ',', default_values_t = vec![2000, 20000])]
@@ -131,6 +132,18 @@ pub struct BenchArgs {
     /// Largest size for which Snakemake builds its outputs itself; above it they are made directly.
     #[arg(long, default_value_t = 5000)]
     pub snakemake_build_limit: usize,
+    /// `train`: a python with torch, to run the PyTorch reference.
+    #[arg(long)]
+    pub python: Option<PathBuf>,
+    /// `train`: threads for both (set RAYON_NUM_THREADS to the same for rnx's matmuls).
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// `train`: timed steps (median reported).
+    #[arg(long, default_value_t = 20)]
+    pub iters: usize,
+    /// `train`: untimed steps first.
+    #[arg(long, default_value_t = 3)]
+    pub warmup: usize,
     /// Keep the generated work folders.
     #[arg(long)]
     pub keep: bool,

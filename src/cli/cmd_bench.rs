@@ -12,12 +12,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 pub fn run(args: BenchArgs) -> u8 {
-    if args.what != "engine" {
-        eprintln!(
-            "error: unknown benchmark `{}`\n  help: the benchmarks are: engine",
-            args.what
-        );
-        return EXIT_FAILURE;
+    match args.what.as_str() {
+        "engine" => {}
+        "train" => return super::bench_train::run(&args),
+        other => {
+            eprintln!("error: unknown benchmark `{other}`\n  help: the benchmarks are: engine, train");
+            return EXIT_FAILURE;
+        }
     }
     let exe = match std::env::current_exe() {
         Ok(p) => p,

@@ -8,6 +8,7 @@
 //! Row-vector convention: `W_rec[i][j]` is the weight from unit i to unit j. The output at step t
 //! reads the state that has taken in the input of step t.
 
+use super::fused::FusedRecurrence;
 use super::nn_err;
 use super::tensor_ops::activate;
 use crate::analysis::activation::Activation;
@@ -94,6 +95,8 @@ pub struct Ctrnn {
     /// +1 for excitatory and -1 for inhibitory presynaptic units, `[N, 1]`, with Dale's law.
     signs: Option<Tensor>,
     pub device: Device,
+    /// Use the fused CPU recurrence where it applies (f32 on the CPU); tests turn it off to compare.
+    pub allow_fused: bool,
 }
 
 /// Trajectories of one forward pass.
@@ -151,6 +154,7 @@ impl Ctrnn {
                 None => None,
             },
             device: device.clone(),
+            allow_fused: true,
             config,
         })
     }
@@ -214,18 +218,32 @@ impl Ctrnn {
             let noise = Tensor::from_vec(gaussian(rng, batch * steps * n, std), (batch, steps, n), &self.device)?;
             drive = (drive + noise.to_dtype(dtype)?)?;
         }
-        let w_rec = (self.effective_w_rec()? * a)?;
-        let mut x = self.x0.as_tensor().broadcast_as((batch, n))?.contiguous()?;
-        let mut rates = Vec::with_capacity(steps);
-        let mut r = activate(self.config.activation, &x)?;
-        for t in 0..steps {
-            let input_t = drive.narrow(1, t, 1)?.squeeze(1)?;
-            x = ((x * (1.0 - a))? + r.matmul(&w_rec)?)?.add(&input_t)?;
-            r = activate(self.config.activation, &x)?;
-            rates.push(r.clone());
-        }
-        let rates = Tensor::stack(&rates, 1)?;
+        let x0 = self.x0.as_tensor().broadcast_as((batch, n))?.contiguous()?;
+        let rates = if self.allow_fused && self.device.is_cpu() && dtype == DType::F32 {
+            // The whole recurrence in one operation with a hand-written backward (`fused.rs`).
+            let op = FusedRecurrence {
+                alpha: a as f32,
+                activation: self.config.activation,
+            };
+            drive
+                .contiguous()?
+                .apply_op3(&self.effective_w_rec()?.contiguous()?, &x0, op)?
+        } else {
+            // Op by op, differentiated by candle's autograd: f64 (gradient checks) and CUDA.
+            let w_rec = (self.effective_w_rec()? * a)?;
+            let mut x = x0;
+            let mut rates = Vec::with_capacity(steps);
+            let mut r = activate(self.config.activation, &x)?;
+            for t in 0..steps {
+                let input_t = drive.narrow(1, t, 1)?.squeeze(1)?;
+                x = ((x * (1.0 - a))? + r.matmul(&w_rec)?)?.add(&input_t)?;
+                r = activate(self.config.activation, &x)?;
+                rates.push(r.clone());
+            }
+            Tensor::stack(&rates, 1)?
+        };
         let outputs = rates
+            .contiguous()?
             .reshape((batch * steps, n))?
             .matmul(self.w_out.as_tensor())?
             .broadcast_add(self.b_out.as_tensor())?
@@ -250,6 +268,7 @@ impl Ctrnn {
                 None => None,
             },
             device: self.device.clone(),
+            allow_fused: self.allow_fused,
         })
     }
 
@@ -312,6 +331,7 @@ impl Ctrnn {
             mask: Tensor::ones((n, n), DType::F32, device).map_err(nn_err)?,
             signs: None,
             device: device.clone(),
+            allow_fused: true,
             config,
         })
     }
@@ -433,5 +453,107 @@ mod gradient_check {
     #[test]
     fn bptt_matches_finite_differences_for_softplus_with_dales_law() {
         check(Activation::Softplus, Some(0.6));
+    }
+}
+
+#[cfg(test)]
+mod fused_agrees {
+    //! The fused CPU recurrence against op-by-op autograd: same outputs, same gradients (f32).
+
+    use super::*;
+    use crate::nn::loss;
+    use crate::ops::Definition;
+    use std::collections::BTreeMap;
+
+    fn run(net: &Ctrnn, fused: bool) -> (Vec<f32>, Vec<Vec<f32>>) {
+        let mut net_view = net.to_dtype(DType::F32).unwrap();
+        net_view.allow_fused = fused;
+        let device = Device::Cpu;
+        let (b, t, n_in, n_out) = (4, 9, 3, 2);
+        let mut rng = Rng::derive(5, "data");
+        let random = |rng: &mut Rng, k: usize| (0..k).map(|_| rng.normal() as f32).collect::<Vec<f32>>();
+        let inputs = Tensor::from_vec(random(&mut rng, b * t * n_in), (b, t, n_in), &device).unwrap();
+        let targets = Tensor::from_vec(random(&mut rng, b * t * n_out), (b, t, n_out), &device).unwrap();
+        let mask = Tensor::ones((b, t, n_out), DType::F32, &device).unwrap();
+        let term = |op: &str| Definition {
+            op: op.into(),
+            params: Default::default(),
+            terms: vec![],
+            refs: BTreeMap::new(),
+        };
+        let def = Definition {
+            op: "loss".into(),
+            params: Default::default(),
+            terms: vec![(1.0, term("mse")), (0.5, term("rate_l2"))],
+            refs: BTreeMap::new(),
+        };
+        let rollout = net_view
+            .forward(&inputs, Noise::default(), &mut Rng::derive(0, "n"))
+            .unwrap();
+        let total = loss::total(&loss::evaluate(&def, &net_view, &rollout, &targets, &mask).unwrap()).unwrap();
+        let grads = total.backward().unwrap();
+        let outputs = rollout.outputs.flatten_all().unwrap().to_vec1().unwrap();
+        let g = [
+            &net_view.w_rec,
+            &net_view.w_in,
+            &net_view.w_out,
+            &net_view.b,
+            &net_view.x0,
+        ]
+        .iter()
+        .map(|v| {
+            grads
+                .get(v.as_tensor())
+                .unwrap()
+                .flatten_all()
+                .unwrap()
+                .to_vec1()
+                .unwrap()
+        })
+        .collect();
+        (outputs, g)
+    }
+
+    #[test]
+    fn fused_and_autograd_agree_for_every_activation() {
+        for activation in [
+            Activation::Tanh,
+            Activation::Relu,
+            Activation::Softplus,
+            Activation::Sigmoid,
+            Activation::RectifiedTanh,
+            Activation::Linear,
+        ] {
+            let config = CtrnnConfig {
+                units: 7,
+                n_in: 3,
+                n_out: 2,
+                activation,
+                tau: 0.1,
+                dt: 0.02,
+                g: 1.3,
+                input_noise: 0.0,
+                recurrent_noise: 0.0,
+                learn_initial_state: true,
+                excitatory_fraction: Some(0.7),
+                density: 0.9,
+                fixed: vec![],
+            };
+            let mut net = Ctrnn::init(config, &mut Rng::derive(9, "init"), &Device::Cpu).unwrap();
+            net.x0 =
+                Var::from_tensor(&Tensor::new(&[[0.2f32, -0.5, 0.1, 0.4, -0.3, 0.6, 0.05]], &Device::Cpu).unwrap())
+                    .unwrap();
+            let (out_f, grad_f) = run(&net, true);
+            let (out_a, grad_a) = run(&net, false);
+            for (x, y) in out_f.iter().zip(&out_a) {
+                assert!((x - y).abs() < 1e-5, "{activation:?}: output {x} vs {y}");
+            }
+            for (gf, ga) in grad_f.iter().zip(&grad_a) {
+                let scale = ga.iter().map(|v| v.abs()).fold(1e-6, f32::max);
+                for (x, y) in gf.iter().zip(ga) {
+                    assert!((x - y).abs() / scale < 1e-4, "{activation:?}: gradient {x} vs {y}");
+                }
+            }
+        }
     }
 }

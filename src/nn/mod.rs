@@ -2,8 +2,11 @@
 
 pub mod ctrnn;
 pub mod device;
+pub mod fast_math;
+pub mod fused;
 pub mod loss;
 pub mod tensor_ops;
+pub mod trainer;
 pub mod weights;
 
 pub use ctrnn::{Ctrnn, CtrnnConfig, Rollout};

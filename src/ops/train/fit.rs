@@ -5,11 +5,11 @@
 use super::schedule::learning_rate;
 use super::trajectories::trajectories_table;
 use crate::nn::ctrnn::{Ctrnn, CtrnnConfig, Noise, batch_tensors};
+use crate::nn::trainer::{Batch, Trainer};
 use crate::nn::{choose_device, loss, nn_err, weights};
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
 use crate::table::TableBuilder;
-use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 use std::time::Instant;
 
 pub struct Train;
@@ -188,7 +188,6 @@ impl StageOp for Train {
         let device = choose_device(ctx.device)?;
         let task = ctx.task("task")?;
         let loss_def = ctx.definition("loss")?.clone();
-        loss::check_supported(&loss_def)?;
         let labels = loss::term_labels(&loss_def);
 
         let probe = task.generate(1, "standard", &mut ctx.rng("probe"))?;
@@ -199,12 +198,7 @@ impl StageOp for Train {
             probe.dt,
         )?;
         let net = Ctrnn::init(config, &mut ctx.rng("init"), &device)?;
-        let params = ParamsAdamW {
-            lr: base_lr,
-            weight_decay,
-            ..Default::default()
-        };
-        let mut optimizer = AdamW::new(net.trainable(), params).map_err(nn_err)?;
+        let mut trainer = Trainer::new(net, loss_def, base_lr, weight_decay)?;
 
         let mut trial_rng = ctx.rng("trials");
         let mut noise_rng = ctx.rng("noise");
@@ -214,49 +208,33 @@ impl StageOp for Train {
             ctx.check_interrupted()?;
             let batch = task.generate(batch_size, "standard", &mut trial_rng)?;
             let (inputs, targets, mask) = batch_tensors(&batch, &device).map_err(nn_err)?;
-            let rollout = net.forward(&inputs, Noise::default(), &mut noise_rng).map_err(nn_err)?;
-            let terms = loss::evaluate(&loss_def, &net, &rollout, &targets, &mask).map_err(nn_err)?;
-            let total = loss::total(&terms).map_err(nn_err)?;
-            let total_value = scalar(&total)?;
-            let term_values: Vec<f64> = terms.iter().map(|t| scalar(&t.value)).collect::<Result<_, _>>()?;
-            if !total_value.is_finite() {
-                let detail: Vec<String> = labels
-                    .iter()
-                    .zip(&term_values)
-                    .map(|(l, v)| format!("{l} = {v}"))
-                    .collect();
-                return Err(OpError::invalid(format!(
-                    "the loss became {total_value} at step {step} ({}); lower `lr`, set `clip`, or check the task's inputs",
-                    detail.join(", ")
-                )));
-            }
-            let mut grads = total.backward().map_err(nn_err)?;
-            let grad_norm = global_norm(&grads, &net)?;
-            if !grad_norm.is_finite() {
-                return Err(OpError::invalid(format!(
-                    "the gradient became {grad_norm} at step {step}; lower `lr` or set `clip`"
-                )));
-            }
-            if clip > 0.0 && grad_norm > clip {
-                scale_grads(&mut grads, &net, clip / grad_norm)?;
-            }
             let lr = learning_rate(&schedule, base_lr, step, steps, warmup);
-            optimizer.set_learning_rate(lr);
-            optimizer.step(&grads).map_err(nn_err)?;
+            let stats = trainer.step(
+                Batch {
+                    inputs: &inputs,
+                    targets: &targets,
+                    mask: &mask,
+                },
+                &mut noise_rng,
+                clip,
+                lr,
+                step,
+            )?;
             if step % log_every == 0 || step + 1 == steps {
                 curve.push(
                     step,
-                    total_value,
-                    &term_values,
-                    grad_norm,
+                    stats.loss,
+                    &stats.terms,
+                    stats.grad_norm,
                     lr,
                     started.elapsed().as_secs_f64(),
                 );
             }
             if step % (steps / 200).max(1) == 0 || step + 1 == steps {
-                ctx.progress(step as u64 + 1, steps as u64, &format!("loss {total_value:.4}"));
+                ctx.progress(step as u64 + 1, steps as u64, &format!("loss {:.4}", stats.loss));
             }
         }
+        let net = trainer.net;
 
         ctx.write_file(
             "weights.safetensors",
@@ -272,33 +250,6 @@ impl StageOp for Train {
             .map_err(nn_err)?;
         ctx.write_table("trajectories", trajectories_table(&eval, &rollout)?)
     }
-}
-
-fn scalar(t: &candle_core::Tensor) -> Result<f64, OpError> {
-    t.to_dtype(candle_core::DType::F64)
-        .and_then(|t| t.to_scalar::<f64>())
-        .map_err(nn_err)
-}
-
-/// The norm of all trainable variables' gradients together.
-fn global_norm(grads: &candle_core::backprop::GradStore, net: &Ctrnn) -> Result<f64, OpError> {
-    let mut sum = 0.0;
-    for var in net.trainable() {
-        if let Some(g) = grads.get(var.as_tensor()) {
-            sum += scalar(&g.sqr().and_then(|s| s.sum_all()).map_err(nn_err)?)?;
-        }
-    }
-    Ok(sum.sqrt())
-}
-
-fn scale_grads(grads: &mut candle_core::backprop::GradStore, net: &Ctrnn, factor: f64) -> Result<(), OpError> {
-    for var in net.trainable() {
-        if let Some(g) = grads.get(var.as_tensor()) {
-            let scaled = (g * factor).map_err(nn_err)?;
-            grads.insert(var.as_tensor(), scaled);
-        }
-    }
-    Ok(())
 }
 
 /// Rows of the training curve.
