@@ -14,6 +14,8 @@ loss fit_loss = mse + 1e-4 * rate_l2
 train fit = train(net, reach, fit_loss) { steps = 400  batch = 32  lr = 0.005  log_every = 20 }
 analysis ev = evaluate(fit, reach) { trials = 128 }
 analysis noise = robustness(fit, reach) { input_noise = [0, 0.5, 1, 2]  trials = 128 }
+analysis pcs = pca(ev) { components = 3 }
+analysis fps = fixed_points(fit, reach) { epoch = "delay"  inits = 8  max_iters = 2000  trials = 32 }
 "#;
 
 fn ok(o: &std::process::Output) {
@@ -67,6 +69,21 @@ fn a_small_network_learns_the_reach_and_noise_degrades_it() {
         );
     }
     assert!(r2_by_level[3] < r2_by_level[0] - 0.05, "{r2_by_level:?}");
+
+    let variance = stdout(&p.rnx(&["show", "r.rnx", "pcs", "--table", "variance", "-n", "100"]));
+    let ratio = column(&variance, "ratio");
+    assert!((ratio.iter().sum::<f64>() - 1.0).abs() < 1e-6, "{variance}");
+    assert!(ratio[0] >= ratio[1] && ratio[1] >= ratio[2]);
+
+    let summary = stdout(&p.rnx(&["show", "r.rnx", "fps", "--table", "summary"]));
+    let found = column(&summary, "points");
+    assert_eq!(found.len(), 8, "one row per target: {summary}");
+    assert!(
+        found.iter().all(|&k| k >= 1.0),
+        "a fixed point under every target's delay input: {summary}"
+    );
+    let points = stdout(&p.rnx(&["show", "r.rnx", "fps", "--table", "points", "-n", "1000"]));
+    assert!(column(&points, "q").iter().all(|&q| q < 1e-10), "{points}");
 
     // Editing only the robustness levels reruns only robustness.
     p.write("r.rnx", &PIPELINE.replace("[0, 0.5, 1, 2]", "[0, 0.25, 0.5, 1, 2]"));

@@ -34,6 +34,8 @@ static OPERATORS: &[Operator] = &[
     Operator::Stage(&train::Train),
     Operator::Stage(&train::Evaluate),
     Operator::Stage(&analysis::Robustness),
+    Operator::Stage(&analysis::Pca),
+    Operator::Stage(&analysis::FixedPoints),
     Operator::Definition(&definitions::CTRNN),
     Operator::Definition(&definitions::MSE),
     Operator::Definition(&definitions::RATE_L2),
