@@ -165,3 +165,17 @@ fn a_diverging_loss_fails_the_stage_naming_the_step_and_commits_nothing() {
         "{status}"
     );
 }
+
+#[cfg(not(feature = "cuda"))]
+#[test]
+fn asking_for_cuda_in_a_cpu_build_is_a_clear_error() {
+    let p = Project::new();
+    p.write("r.rnx", PIPELINE);
+    let run = p.rnx(&["run", "r.rnx", "--device", "cuda"]);
+    assert_eq!(run.status.code(), Some(1));
+    assert!(stderr(&run).contains("built without CUDA"), "{}", stderr(&run));
+    p.write("c.rnx", &PIPELINE.replace("seed = 3 }", "seed = 3  device = cuda }"));
+    let from_file = p.rnx(&["run", "c.rnx"]);
+    assert_eq!(from_file.status.code(), Some(1));
+    assert!(ran(&from_file).is_empty(), "nothing runs");
+}

@@ -33,6 +33,9 @@ pub fn run(args: RunArgs) -> u8 {
         eprintln!("error: --jobs must be at least 1");
         return EXIT_FAILURE;
     }
+    if f.plan.instances.iter().any(|i| i.op.uses_device()) {
+        eprintln!("device: {device}");
+    }
     store.clean_staging();
     install_interrupt_handler();
     let display = Display::new();

@@ -96,11 +96,21 @@ pub fn open_cache(args: &CacheArgs, file: &Path, pipeline: &Pipeline) -> Result<
     Ok((store, records_path, records))
 }
 
-/// The device class stages run on: the flag, else the file's setting; `auto` is resolved here.
+/// The device class stages run on: the flag, else the file's setting. `auto` means CUDA when this
+/// build has it and a GPU answers, else the CPU; asking for CUDA without it is an error.
 pub fn device(args: &CacheArgs, pipeline: &Pipeline) -> Result<String, ()> {
     let wanted = args.device.clone().unwrap_or_else(|| pipeline.device.clone());
     match wanted.as_str() {
-        "cpu" | "auto" => Ok("cpu".into()),
+        "cpu" => Ok("cpu".into()),
+        "auto" if crate::nn::device::cuda_available() => Ok("cuda".into()),
+        "auto" => Ok("cpu".into()),
+        "cuda" if cfg!(feature = "cuda") => match crate::nn::choose_device("cuda") {
+            Ok(_) => Ok("cuda".into()),
+            Err(e) => {
+                eprintln!("error: `device = cuda` was asked for, but {e}\n  help: use `--device cpu`");
+                Err(())
+            }
+        },
         "cuda" => {
             eprintln!(
                 "error: this rnx was built without CUDA support, so `device = cuda` cannot be honoured\n  help: rebuild with `cargo build --release --features cuda`, or use `--device cpu`"
