@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Project, ran, reasons_for, stderr, stdout};
+use common::{Project, ok, ran, reasons_for, stderr, stdout};
 use std::path::Path;
 
 const PIPELINE: &str = r#"
@@ -13,15 +13,6 @@ data observed = swap_mixture(wm) { trials = 200  kappa = 10 }
 data look = trials(wm) { n = 2 }
 data all = concat(observed)
 "#;
-
-fn ok(o: &std::process::Output) {
-    assert!(
-        o.status.success(),
-        "rnx failed:\nstdout:\n{}\nstderr:\n{}",
-        stdout(o),
-        stderr(o)
-    );
-}
 
 #[test]
 fn a_second_run_executes_nothing() {

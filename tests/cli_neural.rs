@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Project, ran, reasons_for, stderr, stdout};
+use common::{Project, ok, ran, reasons_for, stderr, stdout};
 
 /// A short delayed reach and a small network: trains in seconds on one core.
 const PIPELINE: &str = r#"
@@ -17,15 +17,6 @@ analysis noise = robustness(fit, reach) { input_noise = [0, 0.5, 1, 2]  trials =
 analysis pcs = pca(ev) { components = 3 }
 analysis fps = fixed_points(fit, reach) { epoch = "delay"  inits = 8  max_iters = 2000  trials = 32 }
 "#;
-
-fn ok(o: &std::process::Output) {
-    assert!(
-        o.status.success(),
-        "rnx failed:\nstdout:\n{}\nstderr:\n{}",
-        stdout(o),
-        stderr(o)
-    );
-}
 
 /// A column of a table printed by `rnx show` (header on line 2), as floats.
 fn column(shown: &str, name: &str) -> Vec<f64> {

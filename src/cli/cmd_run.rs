@@ -1,19 +1,20 @@
 //! `rnx run FILE`: run every stage that is not cached, then record the run.
 
 use super::args::RunArgs;
-use super::front::{device, front, open_cache, theme};
+use super::front::{Session, session, theme};
 use super::progress::{Display, install_interrupt_handler};
 use super::{EXIT_FAILURE, EXIT_INTERRUPTED};
 use crate::exec::{RunOptions, State, run as run_plan, status};
 
 pub fn run(args: RunArgs) -> u8 {
-    let Ok(f) = front(&args.pipeline) else {
-        return EXIT_FAILURE;
-    };
-    let Ok(device) = device(&args.cache, &f.pipeline) else {
-        return EXIT_FAILURE;
-    };
-    let Ok((store, records_path, records)) = open_cache(&args.cache, &args.pipeline.file, &f.pipeline) else {
+    let Ok(Session {
+        front: f,
+        device,
+        store,
+        records_path,
+        records,
+    }) = session(&args.pipeline, &args.cache)
+    else {
         return EXIT_FAILURE;
     };
     if args.dry_run {

@@ -2,19 +2,20 @@
 
 use super::EXIT_FAILURE;
 use super::args::ShowArgs;
-use super::front::{device, front, open_cache};
+use super::front::{Session, session};
 use super::table_print::head;
 use crate::check::did_you_mean;
 use crate::exec::{State, status};
 
 pub fn run(args: ShowArgs) -> u8 {
-    let Ok(f) = front(&args.pipeline) else {
-        return EXIT_FAILURE;
-    };
-    let Ok(device) = device(&args.cache, &f.pipeline) else {
-        return EXIT_FAILURE;
-    };
-    let Ok((store, _, records)) = open_cache(&args.cache, &args.pipeline.file, &f.pipeline) else {
+    let Ok(Session {
+        front: f,
+        device,
+        store,
+        records_path: _,
+        records,
+    }) = session(&args.pipeline, &args.cache)
+    else {
         return EXIT_FAILURE;
     };
     let ids = f.plan.find(&args.stage);

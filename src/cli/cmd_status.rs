@@ -2,17 +2,18 @@
 
 use super::EXIT_FAILURE;
 use super::args::StatusArgs;
-use super::front::{device, front, open_cache};
+use super::front::{Session, session};
 use crate::exec::{State, status};
 
 pub fn run(args: StatusArgs) -> u8 {
-    let Ok(f) = front(&args.pipeline) else {
-        return EXIT_FAILURE;
-    };
-    let Ok(device) = device(&args.cache, &f.pipeline) else {
-        return EXIT_FAILURE;
-    };
-    let Ok((store, _, records)) = open_cache(&args.cache, &args.pipeline.file, &f.pipeline) else {
+    let Ok(Session {
+        front: f,
+        device,
+        store,
+        records_path: _,
+        records,
+    }) = session(&args.pipeline, &args.cache)
+    else {
         return EXIT_FAILURE;
     };
     let states = status(&f.plan, &store, &records, &device);

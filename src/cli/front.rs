@@ -87,6 +87,31 @@ pub fn cache_dir(args: &CacheArgs, file: &Path) -> PathBuf {
     file_dir.join("cache")
 }
 
+/// A planned pipeline with its device class, cache and last run record: what `run`, `status`
+/// and `show` all start from.
+pub struct Session {
+    pub front: Front,
+    pub device: String,
+    pub store: Store,
+    pub records_path: PathBuf,
+    pub records: RunRecords,
+}
+
+/// Loads, checks and plans the pipeline, resolves the device and opens the cache; on any error
+/// prints it and returns `Err`.
+pub fn session(pipeline: &PipelineArgs, cache: &CacheArgs) -> Result<Session, ()> {
+    let front = front(pipeline)?;
+    let device = device(cache, &front.pipeline)?;
+    let (store, records_path, records) = open_cache(cache, &pipeline.file, &front.pipeline)?;
+    Ok(Session {
+        front,
+        device,
+        store,
+        records_path,
+        records,
+    })
+}
+
 /// Opens the cache and the pipeline's last run record.
 pub fn open_cache(args: &CacheArgs, file: &Path, pipeline: &Pipeline) -> Result<(Store, PathBuf, RunRecords), ()> {
     let dir = cache_dir(args, file);

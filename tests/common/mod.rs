@@ -109,3 +109,13 @@ pub fn reasons_for(o: &Output, name: &str) -> String {
         .find_map(|l| l.strip_prefix(&prefix).map(|r| r.trim_end_matches(')').to_string()))
         .unwrap_or_default()
 }
+
+/// Asserts that a command succeeded, showing its output if not.
+pub fn ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "rnx failed:\nstdout:\n{}\nstderr:\n{}",
+        stdout(o),
+        stderr(o)
+    );
+}
