@@ -11,7 +11,7 @@
 
 use super::fast_math;
 use crate::analysis::activation::Activation;
-use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Tensor};
+use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Storage, Tensor};
 use rayon::prelude::*;
 
 pub struct FusedRecurrence {
@@ -208,8 +208,17 @@ impl CustomOp3 for FusedRecurrence {
         let (batch, steps, n) = res.dims3()?;
         let a = self.alpha;
         let device = res.device().clone();
-        let rates: Vec<f32> = res.flatten_all()?.to_vec1()?;
-        let g_rates: Vec<f32> = grad.contiguous()?.flatten_all()?.to_vec1()?;
+        // Rates and their gradient are read in place from candle's CPU storage: no copies.
+        let grad = grad.contiguous()?;
+        let (rates_storage, rates_layout) = res.storage_and_layout();
+        let (grad_storage, grad_layout) = grad.storage_and_layout();
+        let (rates, g_rates) = match (&*rates_storage, &*grad_storage) {
+            (Storage::Cpu(r), Storage::Cpu(g)) => (
+                contiguous(r, rates_layout, "rates")?,
+                contiguous(g, grad_layout, "gradient")?,
+            ),
+            _ => candle_core::bail!("the fused recurrence runs on the CPU only"),
+        };
         let w: Vec<f32> = w.flatten_all()?.to_vec1()?;
         let x_init: Vec<f32> = x0.flatten_all()?.to_vec1()?;
         let mut r_init = vec![0f32; batch * n];
@@ -217,8 +226,8 @@ impl CustomOp3 for FusedRecurrence {
 
         // The direct gradient on x[t] is the gradient on r[t] through phi'; it is computed in place.
         let mut direct = vec![0f32; batch * steps * n];
-        fast_math::derivative_from_rate(self.activation, &rates, &mut direct);
-        for (d, g) in direct.iter_mut().zip(&g_rates) {
+        fast_math::derivative_from_rate(self.activation, rates, &mut direct);
+        for (d, g) in direct.iter_mut().zip(g_rates) {
             *d *= g;
         }
 
