@@ -15,6 +15,12 @@ impl Params {
         Params { values }
     }
 
+    /// The same parameters with `name` set to `value` (for tests and programmatic use).
+    pub fn with(mut self, name: &str, value: Value) -> Params {
+        self.values.insert(name.to_string(), value);
+        self
+    }
+
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
         self.values.iter()
     }

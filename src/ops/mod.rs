@@ -15,7 +15,7 @@ pub mod train;
 
 pub use context::{Definition, InputBinding, NoProgress, ProgressSink, StageContext, StageOutput};
 pub use error::OpError;
-pub use registry::{Operator, lookup, operators};
+pub use registry::{Operator, default_params, lookup, operators};
 
 use crate::schema::OpSchema;
 

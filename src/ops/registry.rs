@@ -47,6 +47,18 @@ pub fn operators() -> &'static [Operator] {
     OPERATORS
 }
 
+/// An operator's parameters with every default filled in, as the checker would (required
+/// parameters are left out). `None` for an unknown operator.
+pub fn default_params(name: &str) -> Option<crate::params::Params> {
+    let schema = lookup(name)?.schema();
+    let values = schema
+        .params
+        .iter()
+        .filter_map(|p| Some((p.name.to_string(), crate::check::default_value(p)?.ok()?)))
+        .collect();
+    Some(crate::params::Params::new(values))
+}
+
 /// Finds an operator by name.
 pub fn lookup(name: &str) -> Option<Operator> {
     OPERATORS.iter().copied().find(|op| op.schema().name == name)

@@ -296,7 +296,7 @@ mod tests {
         let params = Params::new(params);
         let task = crate::ops::Definition {
             op: "working_memory".into(),
-            params: default_params("working_memory"),
+            params: crate::ops::default_params("working_memory").unwrap(),
             terms: vec![],
             refs: BTreeMap::new(),
         };
@@ -348,16 +348,5 @@ mod tests {
         }
         // The mean resultant length of von Mises(kappa = 10) is I1(10)/I0(10) = 0.94860.
         assert!((c / k - 0.94860).abs() < 0.005, "{}", c / k);
-    }
-
-    /// The checked defaults of an operator, as the checker would fill them in.
-    fn default_params(op: &str) -> crate::params::Params {
-        let schema = crate::ops::lookup(op).unwrap().schema();
-        let values = schema
-            .params
-            .iter()
-            .map(|p| (p.name.to_string(), crate::check::default_value(p).unwrap().unwrap()))
-            .collect();
-        crate::params::Params::new(values)
     }
 }

@@ -259,21 +259,15 @@ mod tests {
     use crate::value::Value;
 
     fn task(delay_ms: (f64, f64)) -> Box<dyn Task> {
-        let mut v = BTreeMap::new();
         let q = |ms: f64| Value::Quantity {
             si: ms / 1000.0,
             dim: crate::units::Dimension::Time,
         };
-        v.insert("dt".into(), q(10.0));
-        v.insert("n_targets".into(), Value::Int(8));
-        v.insert("radius".into(), Value::Float(1.0));
-        v.insert("hold".into(), q(200.0));
-        v.insert("delay_min".into(), q(delay_ms.0));
-        v.insert("delay_max".into(), q(delay_ms.1));
-        v.insert("reaction".into(), q(120.0));
-        v.insert("movement".into(), q(500.0));
-        v.insert("post".into(), q(200.0));
-        DelayedReach.build(&Params::new(v)).expect("valid task")
+        let params = crate::ops::default_params("delayed_reach")
+            .expect("known operator")
+            .with("delay_min", q(delay_ms.0))
+            .with("delay_max", q(delay_ms.1));
+        DelayedReach.build(&params).expect("valid task")
     }
 
     #[test]

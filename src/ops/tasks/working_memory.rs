@@ -328,30 +328,15 @@ mod tests {
     use crate::value::Value;
 
     pub fn task(items: i64, min_sep_deg: f64) -> Result<Box<dyn Task>, OpError> {
-        let q = |ms: f64| Value::Quantity {
-            si: ms / 1000.0,
-            dim: crate::units::Dimension::Time,
+        let separation = Value::Quantity {
+            si: min_sep_deg.to_radians(),
+            dim: crate::units::Dimension::Angle,
         };
-        let mut v = BTreeMap::new();
-        v.insert("items".into(), Value::Int(items));
-        v.insert("dt".into(), q(20.0));
-        v.insert("stimulus".into(), q(300.0));
-        v.insert("delay".into(), q(500.0));
-        v.insert("cue".into(), q(200.0));
-        v.insert("cue_delay".into(), q(200.0));
-        v.insert("response_steps".into(), Value::Int(40));
-        v.insert("n_tuning".into(), Value::Int(16));
-        v.insert("tuning_kappa".into(), Value::Float(5.0));
-        v.insert(
-            "min_separation".into(),
-            Value::Quantity {
-                si: min_sep_deg.to_radians(),
-                dim: crate::units::Dimension::Angle,
-            },
-        );
-        v.insert("radius".into(), Value::Float(2.5));
-        v.insert("time_embedding".into(), Value::Int(8));
-        WorkingMemory.build(&Params::new(v))
+        let params = crate::ops::default_params("working_memory")
+            .expect("known operator")
+            .with("items", Value::Int(items))
+            .with("min_separation", separation);
+        WorkingMemory.build(&params)
     }
 
     #[test]
