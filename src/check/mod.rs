@@ -10,6 +10,8 @@ mod overrides;
 mod resolve;
 mod types;
 
+pub use resolve::list_member_of;
+
 pub use checked::{CheckedDecl, CheckedTerm, CoordId, Coordinate, DeclId, InputRef, Pipeline, Slot};
 pub use error::CheckError;
 pub use names::{closest, did_you_mean};

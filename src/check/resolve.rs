@@ -413,9 +413,22 @@ fn resolve_inputs(
     errors: &mut Vec<Diagnostic>,
 ) -> BTreeMap<String, PendingInput> {
     let mut out = BTreeMap::new();
+    // An input that takes many instances may also be given a list of references,
+    // `compare([a, b, c])`: each becomes its own entry `name#k`, merged again by the planner.
+    let mut expanded: Vec<(&'static InputSpec, &ast::Value, String)> = Vec::new();
     for (spec, value) in given {
+        match &value.kind {
+            ValueKind::List(items) if spec.many && !items.is_empty() => {
+                for (k, item) in items.iter().enumerate() {
+                    expanded.push((spec, item, list_member_key(spec.name, k)));
+                }
+            }
+            _ => expanded.push((spec, value, spec.name.to_string())),
+        }
+    }
+    for (spec, value, key) in expanded {
         let src = value.span.source;
-        if out.contains_key(spec.name) {
+        if out.contains_key(spec.name) || (key != spec.name && out.contains_key(&key)) {
             errors.push(Diagnostic::check(
                 src,
                 CheckError::DuplicateParameter {
@@ -484,7 +497,7 @@ fn resolve_inputs(
             continue;
         }
         out.insert(
-            spec.name.to_string(),
+            key,
             PendingInput {
                 target,
                 selector: reference.selector.clone(),
@@ -494,7 +507,8 @@ fn resolve_inputs(
         );
     }
     for spec in schema.inputs {
-        if spec.required && !out.contains_key(spec.name) && !given.iter().any(|(s, _)| s.name == spec.name) {
+        let bound = out.contains_key(spec.name) || out.contains_key(&list_member_key(spec.name, 0));
+        if spec.required && !bound && !given.iter().any(|(s, _)| s.name == spec.name) {
             errors.push(Diagnostic::check(
                 call.span.source,
                 CheckError::MissingInput {
@@ -609,4 +623,14 @@ fn negate_if(value: &ast::Value, sign: f64) -> ast::Value {
         _ => {}
     }
     v
+}
+
+/// The entry of the `k`th reference in a list given to a many-instance input.
+pub fn list_member_key(input: &str, k: usize) -> String {
+    format!("{input}#{k:04}")
+}
+
+/// The input a list-member entry belongs to (`stages#0001` -> `stages`), or `None` for a plain entry.
+pub fn list_member_of(key: &str) -> Option<&str> {
+    key.split_once('#').map(|(name, _)| name)
 }

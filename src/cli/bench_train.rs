@@ -111,6 +111,7 @@ fn time_rnx(iters: usize, warmup: usize) -> Result<f64, String> {
         excitatory_fraction: None,
         density: 1.0,
         fixed: vec![],
+        diffusion: None,
     };
     let mut rng = Rng::derive(0, "bench");
     let net = Ctrnn::init(config, &mut rng, &device).map_err(|e| e.to_string())?;
@@ -126,7 +127,7 @@ fn time_rnx(iters: usize, warmup: usize) -> Result<f64, String> {
         terms: vec![(1.0, term("mse")), (1e-4, term("rate_l2"))],
         refs: BTreeMap::new(),
     };
-    let mut trainer = Trainer::new(net, loss, 1e-3, 1e-4).map_err(|e| e.to_string())?;
+    let mut trainer = Trainer::new(net, loss, 1e-3, 1e-4, 1).map_err(|e| e.to_string())?;
     let random = |rng: &mut Rng, n: usize| (0..n).map(|_| rng.normal() as f32).collect::<Vec<f32>>();
     let inputs = Tensor::from_vec(
         random(&mut rng, BATCH * STEPS * INPUTS),

@@ -8,6 +8,7 @@
 //! Row-vector convention: `W_rec[i][j]` is the weight from unit i to unit j. The output at step t
 //! reads the state that has taken in the input of step t.
 
+use super::diffusion::{DiffusionConfig, behaviour_embedding};
 use super::fused::FusedRecurrence;
 use super::nn_err;
 use super::tensor_ops::activate;
@@ -36,6 +37,9 @@ pub struct CtrnnConfig {
     pub density: f64,
     /// Weight groups that keep their initial values: any of `in`, `rec`, `out`.
     pub fixed: Vec<String>,
+    /// Set for a network trained with the `diffusion` loss: its output is a subspace of its state,
+    /// and it samples its response by denoising (`diffusion.rs`).
+    pub diffusion: Option<DiffusionConfig>,
 }
 
 impl CtrnnConfig {
@@ -72,6 +76,7 @@ impl CtrnnConfig {
             },
             density: p.f64("density")?,
             fixed,
+            diffusion: None,
         })
     }
 
@@ -97,6 +102,8 @@ pub struct Ctrnn {
     pub device: Device,
     /// Use the fused CPU recurrence where it applies (f32 on the CPU); tests turn it off to compare.
     pub allow_fused: bool,
+    /// With diffusion: the fixed orthonormal embedding `[N, n_out]` of the response space in the state.
+    pub behaviour: Option<Tensor>,
 }
 
 /// Trajectories of one forward pass.
@@ -107,8 +114,16 @@ pub struct Rollout {
     pub outputs: Tensor,
 }
 
-fn gaussian(rng: &mut Rng, n: usize, std: f64) -> Vec<f32> {
-    (0..n).map(|_| (rng.normal() * std) as f32).collect()
+/// `n` independent N(0, std^2) values, drawn in Box-Muller pairs.
+pub(crate) fn gaussian(rng: &mut Rng, n: usize, std: f64) -> Vec<f32> {
+    let mut out = Vec::with_capacity(n + 1);
+    while out.len() < n {
+        let (a, b) = rng.normal_pair();
+        out.push((a * std) as f32);
+        out.push((b * std) as f32);
+    }
+    out.truncate(n);
+    out
 }
 
 impl Ctrnn {
@@ -141,7 +156,12 @@ impl Ctrnn {
         let w_out = gaussian(rng, n * config.n_out, 1.0 / (n as f64).sqrt());
         let tensor = |data: Vec<f32>, shape: (usize, usize)| Tensor::from_vec(data, shape, device).map_err(nn_err);
         let var = |data: Vec<f32>, shape: (usize, usize)| Var::from_tensor(&tensor(data, shape)?).map_err(nn_err);
+        let behaviour = match &config.diffusion {
+            Some(_) => Some(tensor(behaviour_embedding(n, config.n_out, rng)?, (n, config.n_out))?),
+            None => None,
+        };
         Ok(Ctrnn {
+            behaviour,
             w_in: var(w_in, (config.n_in, n))?,
             w_rec: var(w_rec, (n, n))?,
             b: var(vec![0.0; n], (1, n))?,
@@ -170,10 +190,13 @@ impl Ctrnn {
             vars.push(self.w_rec.clone());
         }
         vars.push(self.b.clone());
-        if !fixed("out") {
-            vars.push(self.w_out.clone());
+        // A diffusion network reads its response from its state, not through W_out.
+        if self.behaviour.is_none() {
+            if !fixed("out") {
+                vars.push(self.w_out.clone());
+            }
+            vars.push(self.b_out.clone());
         }
-        vars.push(self.b_out.clone());
         if self.config.learn_initial_state {
             vars.push(self.x0.clone());
         }
@@ -189,16 +212,58 @@ impl Ctrnn {
         masked.mul(&self.mask)
     }
 
-    /// Runs the network on inputs `[B, T, n_in]`, with the model's own noise plus extra noise.
+    /// Runs the network on inputs `[B, T, n_in]`, with the model's own noise plus extra noise. A
+    /// diffusion network samples its response (`diffusion.rs`); its outputs are its state's
+    /// behavioural coordinates.
     pub fn forward(&self, inputs: &Tensor, extra: Noise, rng: &mut Rng) -> candle_core::Result<Rollout> {
+        let (drive, noise) = self.drive(inputs, extra, rng)?;
+        let drive = match noise {
+            Some(noise) => (drive + noise)?,
+            None => drive,
+        };
+        let x0 = self.initial_state(inputs.dim(0)?)?;
+        if self.behaviour.is_some() {
+            return self.sample_responses(&drive, &x0, rng);
+        }
+        let rates = self.recur(&drive, &x0)?;
+        let outputs = self.readout(&rates)?;
+        Ok(Rollout { rates, outputs })
+    }
+
+    /// x[0] for a batch, `[B, N]`.
+    pub(crate) fn initial_state(&self, batch: usize) -> candle_core::Result<Tensor> {
+        self.x0
+            .as_tensor()
+            .broadcast_as((batch, self.config.units))?
+            .contiguous()
+    }
+
+    /// The per-step drive `a (u W_in + b)` `[B, T, N]`, and apart from it the recurrent noise
+    /// `sqrt(2a) s_rec xi` where there is any. Input noise is drawn first, then recurrent noise.
+    pub(crate) fn drive(
+        &self,
+        inputs: &Tensor,
+        extra: Noise,
+        rng: &mut Rng,
+    ) -> candle_core::Result<(Tensor, Option<Tensor>)> {
+        let (u, noise) = self.noisy_inputs(inputs, extra, rng)?;
+        Ok((self.project_inputs(&u)?, noise))
+    }
+
+    /// The inputs with input noise `[B, T, n_in]`, and the recurrent noise `[B, T, N]` if any.
+    pub(crate) fn noisy_inputs(
+        &self,
+        inputs: &Tensor,
+        extra: Noise,
+        rng: &mut Rng,
+    ) -> candle_core::Result<(Tensor, Option<Tensor>)> {
         let (batch, steps, n_in) = inputs.dims3()?;
         let n = self.config.units;
         let dtype = self.w_rec.dtype();
-        let inputs = &inputs.to_dtype(dtype)?;
         let a = self.config.alpha();
         let s_in = self.config.input_noise + extra.input;
         let s_rec = self.config.recurrent_noise + extra.recurrent;
-        let mut u = inputs.clone();
+        let mut u = inputs.to_dtype(dtype)?;
         if s_in > 0.0 {
             let noise = Tensor::from_vec(
                 gaussian(rng, batch * steps * n_in, s_in),
@@ -207,19 +272,37 @@ impl Ctrnn {
             )?;
             u = (u + noise.to_dtype(dtype)?)?;
         }
-        // Project every step's input at once: one matmul instead of T small ones.
+        let noise = if s_rec > 0.0 {
+            let std = (2.0 * a).sqrt() * s_rec;
+            let noise = Tensor::from_vec(gaussian(rng, batch * steps * n, std), (batch, steps, n), &self.device)?;
+            Some(noise.to_dtype(dtype)?)
+        } else {
+            None
+        };
+        Ok((u, noise))
+    }
+
+    /// `a (u W_in + b)` for inputs `[B, T, n_in]`: every step's projection in one matmul.
+    pub(crate) fn project_inputs(&self, u: &Tensor) -> candle_core::Result<Tensor> {
+        let (batch, steps, n_in) = u.dims3()?;
         let drive = u
+            .contiguous()?
             .reshape((batch * steps, n_in))?
             .matmul(self.w_in.as_tensor())?
             .broadcast_add(self.b.as_tensor())?;
-        let mut drive = (drive * a)?.reshape((batch, steps, n))?;
-        if s_rec > 0.0 {
-            let std = (2.0 * a).sqrt() * s_rec;
-            let noise = Tensor::from_vec(gaussian(rng, batch * steps * n, std), (batch, steps, n), &self.device)?;
-            drive = (drive + noise.to_dtype(dtype)?)?;
-        }
-        let x0 = self.x0.as_tensor().broadcast_as((batch, n))?.contiguous()?;
-        let rates = if self.allow_fused && self.device.is_cpu() && dtype == DType::F32 {
+        (drive * self.config.alpha())?.reshape((batch, steps, self.config.units))
+    }
+
+    /// The recurrence from `x_init` `[B, N]` under `drive` `[B, T, N]`: the rates `[B, T, N]`.
+    pub(crate) fn recur(&self, drive: &Tensor, x_init: &Tensor) -> candle_core::Result<Tensor> {
+        self.recur_with(drive, x_init, &self.effective_w_rec()?)
+    }
+
+    /// The recurrence with a given recurrent matrix (diffusion training folds its forcing into it).
+    pub(crate) fn recur_with(&self, drive: &Tensor, x_init: &Tensor, w_rec: &Tensor) -> candle_core::Result<Tensor> {
+        let dtype = self.w_rec.dtype();
+        let a = self.config.alpha();
+        if self.allow_fused && self.device.is_cpu() && dtype == DType::F32 {
             // The whole recurrence in one operation with a hand-written backward (`fused.rs`).
             let op = FusedRecurrence {
                 alpha: a as f32,
@@ -227,11 +310,12 @@ impl Ctrnn {
             };
             drive
                 .contiguous()?
-                .apply_op3(&self.effective_w_rec()?.contiguous()?, &x0, op)?
+                .apply_op3(&w_rec.contiguous()?, &x_init.contiguous()?, op)
         } else {
             // Op by op, differentiated by candle's autograd: f64 (gradient checks) and CUDA.
-            let w_rec = (self.effective_w_rec()? * a)?;
-            let mut x = x0;
+            let steps = drive.dim(1)?;
+            let w_rec = (w_rec * a)?;
+            let mut x = x_init.clone();
             let mut rates = Vec::with_capacity(steps);
             let mut r = activate(self.config.activation, &x)?;
             for t in 0..steps {
@@ -240,15 +324,76 @@ impl Ctrnn {
                 r = activate(self.config.activation, &x)?;
                 rates.push(r.clone());
             }
-            Tensor::stack(&rates, 1)?
-        };
-        let outputs = rates
+            Tensor::stack(&rates, 1)
+        }
+    }
+
+    /// `y = r W_out + b_out` for rates `[B, T, N]`.
+    pub(crate) fn readout(&self, rates: &Tensor) -> candle_core::Result<Tensor> {
+        let (batch, steps, n) = rates.dims3()?;
+        rates
             .contiguous()?
             .reshape((batch * steps, n))?
             .matmul(self.w_out.as_tensor())?
             .broadcast_add(self.b_out.as_tensor())?
-            .reshape((batch, steps, self.config.n_out))?;
-        Ok(Rollout { rates, outputs })
+            .reshape((batch, steps, self.config.n_out))
+    }
+
+    /// The states x[t+1] behind `rates` (from `recur` on `drive` and `x_init`), projected on `proj`
+    /// `[N, k]` (all of the state where `None`); only the last step's where `last_only`. The Euler
+    /// step is linear in the state given the rates, so the states are a decaying sum
+    /// x[t+1] = (1-a)^(t+1) x[0] + sum_s (1-a)^(t-s) (a phi(x[s]) W_rec + drive[s]):
+    /// one matmul, differentiable, with no change to the fused recurrence.
+    pub(crate) fn states_from_rates(
+        &self,
+        drive: &Tensor,
+        x_init: &Tensor,
+        rates: &Tensor,
+        proj: Option<&Tensor>,
+        last_only: bool,
+    ) -> candle_core::Result<Tensor> {
+        let (batch, steps, n) = rates.dims3()?;
+        let dtype = rates.dtype();
+        let a = self.config.alpha();
+        let first = activate(self.config.activation, x_init)?.unsqueeze(1)?;
+        let previous = if steps > 1 {
+            Tensor::cat(&[&first, &rates.narrow(1, 0, steps - 1)?], 1)?
+        } else {
+            first
+        };
+        let w_rec = (self.effective_w_rec()? * a)?;
+        let (w_rec, drive, x_init) = match proj {
+            Some(p) => (
+                w_rec.matmul(p)?,
+                drive.contiguous()?.reshape((batch * steps, n))?.matmul(p)?,
+                x_init.matmul(p)?,
+            ),
+            None => (w_rec, drive.contiguous()?.reshape((batch * steps, n))?, x_init.clone()),
+        };
+        let k = w_rec.dim(1)?;
+        let increments = (previous.contiguous()?.reshape((batch * steps, n))?.matmul(&w_rec)? + drive)?
+            .reshape((batch, steps, k))?;
+        let leak = 1.0 - a;
+        let rows: Vec<usize> = if last_only {
+            vec![steps - 1]
+        } else {
+            (0..steps).collect()
+        };
+        let mut weights = vec![0f64; rows.len() * steps];
+        let mut carry = vec![0f64; rows.len()];
+        for (i, &t) in rows.iter().enumerate() {
+            for s in 0..=t {
+                weights[i * steps + s] = leak.powi((t - s) as i32);
+            }
+            carry[i] = leak.powi(t as i32 + 1);
+        }
+        let weights = Tensor::from_vec(weights, (1, rows.len(), steps), &self.device)?
+            .to_dtype(dtype)?
+            .broadcast_as((batch, rows.len(), steps))?
+            .contiguous()?;
+        let carry = Tensor::from_vec(carry, (1, rows.len(), 1), &self.device)?.to_dtype(dtype)?;
+        let summed = weights.matmul(&increments.contiguous()?)?;
+        summed.broadcast_add(&carry.broadcast_mul(&x_init.unsqueeze(1)?)?)
     }
 
     /// The same network with every variable converted to `dtype` (f64 for gradient checks).
@@ -269,19 +414,27 @@ impl Ctrnn {
             },
             device: self.device.clone(),
             allow_fused: self.allow_fused,
+            behaviour: match &self.behaviour {
+                Some(b) => Some(b.to_dtype(dtype)?),
+                None => None,
+            },
         })
     }
 
     /// The effective weights by name, as saved and as analyses use them.
     pub fn named_weights(&self) -> candle_core::Result<Vec<(String, Tensor)>> {
-        Ok(vec![
+        let mut named = vec![
             ("b".into(), self.b.as_tensor().clone()),
             ("b_out".into(), self.b_out.as_tensor().clone()),
             ("w_in".into(), self.w_in.as_tensor().clone()),
             ("w_out".into(), self.w_out.as_tensor().clone()),
             ("w_rec".into(), self.effective_w_rec()?),
             ("x0".into(), self.x0.as_tensor().clone()),
-        ])
+        ];
+        if let Some(b) = &self.behaviour {
+            named.push(("behaviour".into(), b.clone()));
+        }
+        Ok(named)
     }
 }
 
@@ -332,6 +485,18 @@ impl Ctrnn {
             signs: None,
             device: device.clone(),
             allow_fused: true,
+            behaviour: match &config.diffusion {
+                Some(_) => Some(
+                    weights
+                        .get("behaviour")
+                        .ok_or_else(|| {
+                            OpError::invalid("a diffusion network's weights file has no `behaviour` tensor")
+                        })?
+                        .to_device(device)
+                        .map_err(nn_err)?,
+                ),
+                None => None,
+            },
             config,
         })
     }
@@ -343,6 +508,7 @@ mod gradient_check {
 
     use super::*;
     use crate::nn::loss;
+    use crate::nn::loss::plain;
     use crate::ops::Definition;
     use std::collections::BTreeMap;
 
@@ -361,6 +527,7 @@ mod gradient_check {
             excitatory_fraction: dale,
             density: 0.8,
             fixed: vec![],
+            diffusion: None,
         }
     }
 
@@ -403,13 +570,13 @@ mod gradient_check {
             let rollout = net
                 .forward(&inputs, Noise::default(), &mut Rng::derive(0, "none"))
                 .unwrap();
-            let terms = loss::evaluate(&def, net, &rollout, &targets, &mask).unwrap();
+            let terms = loss::evaluate(&def, net, &rollout, &plain(&targets, &mask)).unwrap();
             loss::total(&terms).unwrap().to_scalar::<f64>().unwrap()
         };
         let rollout = net
             .forward(&inputs, Noise::default(), &mut Rng::derive(0, "none"))
             .unwrap();
-        let terms = loss::evaluate(&def, &net, &rollout, &targets, &mask).unwrap();
+        let terms = loss::evaluate(&def, &net, &rollout, &plain(&targets, &mask)).unwrap();
         let grads = loss::total(&terms).unwrap().backward().unwrap();
         let eps = 1e-6;
         for var in [&net.w_rec, &net.w_in, &net.w_out, &net.b, &net.x0] {
@@ -462,6 +629,7 @@ mod fused_agrees {
 
     use super::*;
     use crate::nn::loss;
+    use crate::nn::loss::plain;
     use crate::ops::Definition;
     use std::collections::BTreeMap;
 
@@ -490,7 +658,7 @@ mod fused_agrees {
         let rollout = net_view
             .forward(&inputs, Noise::default(), &mut Rng::derive(0, "n"))
             .unwrap();
-        let total = loss::total(&loss::evaluate(&def, &net_view, &rollout, &targets, &mask).unwrap()).unwrap();
+        let total = loss::total(&loss::evaluate(&def, &net_view, &rollout, &plain(&targets, &mask)).unwrap()).unwrap();
         let grads = total.backward().unwrap();
         let outputs = rollout.outputs.flatten_all().unwrap().to_vec1().unwrap();
         let g = [
@@ -538,6 +706,7 @@ mod fused_agrees {
                 excitatory_fraction: Some(0.7),
                 density: 0.9,
                 fixed: vec![],
+                diffusion: None,
             };
             let mut net = Ctrnn::init(config, &mut Rng::derive(9, "init"), &Device::Cpu).unwrap();
             net.x0 =

@@ -27,34 +27,81 @@ pub fn term_labels(loss: &Definition) -> Vec<String> {
     labels
 }
 
-/// Checks, before training, that every term is one the trainer can compute.
-pub fn check_supported(loss: &Definition) -> std::result::Result<(), OpError> {
+/// Checks, before training, that every term is one the trainer can compute together with the
+/// others, and that a `moments` term has repeated trials to take moments over.
+pub fn check_supported(loss: &Definition, repeats: usize) -> std::result::Result<(), OpError> {
+    let has = |op: &str| loss.terms.iter().any(|(_, t)| t.op == op);
     for (_, term) in &loss.terms {
-        if !matches!(term.op.as_str(), "mse" | "rate_l2" | "weight_l2") {
+        if !matches!(
+            term.op.as_str(),
+            "mse" | "rate_l2" | "weight_l2" | "diffusion" | "moments"
+        ) {
             return Err(OpError::invalid(format!(
                 "the loss term `{}` is not supported by `train` yet",
                 term.op
             )));
         }
     }
+    if has("diffusion") && (has("mse") || has("moments")) {
+        return Err(OpError::invalid(
+            "`diffusion` trains the response distribution by denoising; it cannot be combined with `mse` or `moments` in one loss",
+        ));
+    }
+    if loss.terms.iter().filter(|(_, t)| t.op == "diffusion").count() > 1 {
+        return Err(OpError::invalid("a loss can hold one `diffusion` term"));
+    }
+    if has("moments") && repeats < 2 {
+        return Err(OpError::invalid(
+            "the `moments` term needs `repeats` of at least 2 in the `train` stage: moments are taken over repeats of a trial",
+        ));
+    }
     Ok(())
 }
 
-/// Evaluates every term on one rollout. `targets` and `mask` are `[B, T, n_out]`.
-pub fn evaluate(
-    loss: &Definition,
-    net: &Ctrnn,
-    rollout: &Rollout,
-    targets: &Tensor,
-    mask: &Tensor,
-) -> Result<Vec<TermValue>> {
+/// Whether the loss trains by denoising.
+pub fn is_diffusion(loss: &Definition) -> bool {
+    loss.terms.iter().any(|(_, t)| t.op == "diffusion")
+}
+
+/// What the terms are computed against.
+pub struct LossInputs<'a> {
+    /// `[B, T, n_out]`.
+    pub targets: &'a Tensor,
+    /// `[B, T, n_out]`.
+    pub mask: &'a Tensor,
+    /// Consecutive trials that repeat one trial (for `moments`).
+    pub repeats: usize,
+    /// The denoising loss, where the rollout was a diffusion training pass.
+    pub diffusion: Option<&'a Tensor>,
+}
+
+/// Inputs for losses without repeats or denoising.
+pub fn plain<'a>(targets: &'a Tensor, mask: &'a Tensor) -> LossInputs<'a> {
+    LossInputs {
+        targets,
+        mask,
+        repeats: 1,
+        diffusion: None,
+    }
+}
+
+/// Evaluates every term on one rollout.
+pub fn evaluate(loss: &Definition, net: &Ctrnn, rollout: &Rollout, with: &LossInputs) -> Result<Vec<TermValue>> {
     let labels = term_labels(loss);
     let mut out = Vec::with_capacity(loss.terms.len());
     for ((weight, term), label) in loss.terms.iter().zip(labels) {
         let value = match term.op.as_str() {
-            "mse" => masked_mse(&rollout.outputs, targets, mask)?,
+            "mse" => masked_mse(&rollout.outputs, with.targets, with.mask)?,
             "rate_l2" => rollout.rates.sqr()?.mean_all()?,
             "weight_l2" => weight_l2(term, net)?,
+            "diffusion" => match with.diffusion {
+                Some(v) => v.clone(),
+                None => candle_core::bail!("the diffusion term needs a diffusion training pass"),
+            },
+            "moments" => {
+                let covariance = term.params.get("covariance").and_then(|v| v.as_f64()).unwrap_or(1.0);
+                moments(&rollout.outputs, with.targets, with.mask, with.repeats, covariance)?
+            }
             other => candle_core::bail!("unsupported loss term `{other}`"),
         };
         out.push(TermValue {
@@ -105,4 +152,39 @@ fn weight_l2(term: &Definition, net: &Ctrnn) -> Result<Tensor> {
         sum = (sum + w.sqr()?.sum_all()?)?;
     }
     Ok(sum)
+}
+
+/// Moment matching: the responses are the outputs at the last step the mask counts; over each
+/// group of `repeats` consecutive trials, the squared error between the network's and the
+/// targets' mean plus `covariance` times the squared Frobenius error between their covariances,
+/// averaged over groups.
+pub fn moments(outputs: &Tensor, targets: &Tensor, mask: &Tensor, repeats: usize, covariance: f64) -> Result<Tensor> {
+    let (batch, steps, k) = outputs.dims3()?;
+    if repeats < 2 || batch % repeats != 0 {
+        candle_core::bail!("moments need groups of at least two repeated trials; batch {batch}, repeats {repeats}")
+    }
+    let counted: Vec<f32> = mask
+        .narrow(0, 0, 1)?
+        .flatten_all()?
+        .to_dtype(candle_core::DType::F32)?
+        .to_vec1()?;
+    let Some(last) = (0..steps)
+        .rev()
+        .find(|&s| counted[s * k..(s + 1) * k].iter().any(|&m| m > 0.0))
+    else {
+        candle_core::bail!("moments need a task whose targets count on some step")
+    };
+    let groups = batch / repeats;
+    let response = |t: &Tensor| -> Result<Tensor> { t.narrow(1, last, 1)?.reshape((groups, repeats, k)) };
+    let (y, z) = (response(outputs)?, response(&targets.to_dtype(outputs.dtype())?)?);
+    let stats = |v: &Tensor| -> Result<(Tensor, Tensor)> {
+        let mean = v.mean_keepdim(1)?;
+        let centred = v.broadcast_sub(&mean)?;
+        let cov = (centred.transpose(1, 2)?.contiguous()?.matmul(&centred.contiguous()?)? / (repeats - 1) as f64)?;
+        Ok((mean, cov))
+    };
+    let ((my, cy), (mz, cz)) = (stats(&y)?, stats(&z)?);
+    let mean_err = (my - mz)?.sqr()?.sum_all()?;
+    let cov_err = (cy - cz)?.sqr()?.sum_all()?;
+    (mean_err + (cov_err * covariance)?)? / groups as f64
 }

@@ -2,6 +2,7 @@
 
 pub mod ctrnn;
 pub mod device;
+pub mod diffusion;
 pub mod fast_math;
 pub mod fused;
 pub mod loss;

@@ -14,6 +14,8 @@ pub struct Trainer {
     pub net: Ctrnn,
     loss: Definition,
     optimizer: AdamW,
+    /// Consecutive trials of a batch that repeat one trial (for `moments`).
+    repeats: usize,
 }
 
 /// One batch on the device, `[B, T, C]` each.
@@ -34,15 +36,31 @@ pub struct StepStats {
 }
 
 impl Trainer {
-    pub fn new(net: Ctrnn, loss: Definition, learning_rate: f64, weight_decay: f64) -> Result<Trainer, OpError> {
-        loss::check_supported(&loss)?;
+    pub fn new(
+        net: Ctrnn,
+        loss: Definition,
+        learning_rate: f64,
+        weight_decay: f64,
+        repeats: usize,
+    ) -> Result<Trainer, OpError> {
+        loss::check_supported(&loss, repeats)?;
+        if loss::is_diffusion(&loss) != net.behaviour.is_some() {
+            return Err(OpError::internal(
+                "a diffusion loss needs a network set up for diffusion",
+            ));
+        }
         let params = ParamsAdamW {
             lr: learning_rate,
             weight_decay,
             ..Default::default()
         };
         let optimizer = AdamW::new(net.trainable(), params).map_err(nn_err)?;
-        Ok(Trainer { net, loss, optimizer })
+        Ok(Trainer {
+            net,
+            loss,
+            optimizer,
+            repeats,
+        })
     }
 
     /// One step on a batch. `clip` of 0 disables clipping. A loss or
@@ -55,8 +73,32 @@ impl Trainer {
         learning_rate: f64,
         step: usize,
     ) -> Result<StepStats, OpError> {
-        let rollout = self.net.forward(batch.inputs, Noise::default(), rng).map_err(nn_err)?;
-        let terms = loss::evaluate(&self.loss, &self.net, &rollout, batch.targets, batch.mask).map_err(nn_err)?;
+        let (rollout, denoising) = match &self.net.config.diffusion {
+            Some(d) => {
+                let last = d.response_start + d.response_steps - 1;
+                let responses = batch
+                    .targets
+                    .narrow(1, last, 1)
+                    .and_then(|t| t.squeeze(1))
+                    .map_err(nn_err)?;
+                let (rollout, value) = self
+                    .net
+                    .diffusion_rollout(batch.inputs, &responses, rng)
+                    .map_err(nn_err)?;
+                (rollout, Some(value))
+            }
+            None => (
+                self.net.forward(batch.inputs, Noise::default(), rng).map_err(nn_err)?,
+                None,
+            ),
+        };
+        let with = loss::LossInputs {
+            targets: batch.targets,
+            mask: batch.mask,
+            repeats: self.repeats,
+            diffusion: denoising.as_ref(),
+        };
+        let terms = loss::evaluate(&self.loss, &self.net, &rollout, &with).map_err(nn_err)?;
         let total = loss::total(&terms).map_err(nn_err)?;
         let total_value = scalar(&total)?;
         let term_values: Vec<f64> = terms.iter().map(|t| scalar(&t.value)).collect::<Result<_, _>>()?;

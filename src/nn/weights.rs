@@ -2,6 +2,7 @@
 //! Python's `safetensors` (`safe_open(path, "np").metadata()["rnx_model"]`).
 
 use super::ctrnn::CtrnnConfig;
+use super::diffusion::DiffusionConfig;
 use super::nn_err;
 use crate::analysis::activation::Activation;
 use crate::ops::OpError;
@@ -78,6 +79,12 @@ fn config_json(c: &CtrnnConfig) -> String {
         "excitatory_fraction": c.excitatory_fraction,
         "density": c.density,
         "fixed": c.fixed,
+        "diffusion": c.diffusion.as_ref().map(|d| serde_json::json!({
+            "beta_start": d.beta_start,
+            "beta_end": d.beta_end,
+            "response_start": d.response_start,
+            "response_steps": d.response_steps,
+        })),
     })
     .to_string()
 }
@@ -111,7 +118,26 @@ fn config_from_json(text: &str) -> Result<CtrnnConfig, String> {
             .as_array()
             .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
             .unwrap_or_default(),
+        diffusion: diffusion_from_json(&v["diffusion"])?,
     })
+}
+
+fn diffusion_from_json(v: &serde_json::Value) -> Result<Option<DiffusionConfig>, String> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    let num = |k: &str| v[k].as_f64().ok_or_else(|| format!("missing `diffusion.{k}`"));
+    let int = |k: &str| {
+        v[k].as_u64()
+            .map(|x| x as usize)
+            .ok_or_else(|| format!("missing `diffusion.{k}`"))
+    };
+    Ok(Some(DiffusionConfig {
+        beta_start: num("beta_start")?,
+        beta_end: num("beta_end")?,
+        response_start: int("response_start")?,
+        response_steps: int("response_steps")?,
+    }))
 }
 
 /// The `.rnx` name of an activation, as `from_name` reads it.

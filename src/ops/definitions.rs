@@ -121,3 +121,45 @@ pub static WEIGHT_L2: OpSchema = OpSchema {
     )],
     outputs: &[],
 };
+
+/// The diffusion objective of pipeline 3 (`nn::diffusion`): teacher-forced denoising over the
+/// response epoch with a linear DDPM schedule.
+pub static DIFFUSION: OpSchema = OpSchema {
+    name: "diffusion",
+    kinds: LOSS,
+    version: 1,
+    doc: "Denoising objective: the response epoch runs a DDPM; the network's drift in its behavioural subspace learns the posterior mean.",
+    inputs: &[],
+    params: &[
+        ParamSpec::new(
+            "beta_start",
+            ParamType::float(1e-6, 0.999),
+            "0.01",
+            "Noise variance beta_1 of the first diffusion step.",
+        ),
+        ParamSpec::new(
+            "beta_end",
+            ParamType::float(1e-6, 0.999),
+            "0.3",
+            "Noise variance beta_K of the last diffusion step (linear in between).",
+        ),
+    ],
+    outputs: &[],
+};
+
+/// Moment matching of pipeline 3: per group of repeated trials, the mean and covariance of the
+/// network's noisy responses against those of the targets.
+pub static MOMENTS: OpSchema = OpSchema {
+    name: "moments",
+    kinds: LOSS,
+    version: 1,
+    doc: "Per group of repeated trials (train's `repeats`): squared error of the response mean plus squared Frobenius error of its covariance.",
+    inputs: &[],
+    params: &[ParamSpec::new(
+        "covariance",
+        ParamType::float(0.0, 1e6),
+        "1",
+        "Weight of the covariance error relative to the mean error.",
+    )],
+    outputs: &[],
+};

@@ -30,16 +30,21 @@ static OPERATORS: &[Operator] = &[
     Operator::Stage(&data::Trials),
     Operator::Stage(&data::SwapMixture),
     Operator::Stage(&data::Load),
+    Operator::Stage(&data::Nonparametric),
     Operator::Stage(&tables::Concat),
+    Operator::Stage(&tables::Compare),
     Operator::Stage(&train::Train),
     Operator::Stage(&train::Evaluate),
     Operator::Stage(&analysis::Robustness),
     Operator::Stage(&analysis::Pca),
     Operator::Stage(&analysis::FixedPoints),
+    Operator::Stage(&analysis::SwapCurve),
     Operator::Definition(&definitions::CTRNN),
     Operator::Definition(&definitions::MSE),
     Operator::Definition(&definitions::RATE_L2),
     Operator::Definition(&definitions::WEIGHT_L2),
+    Operator::Definition(&definitions::DIFFUSION),
+    Operator::Definition(&definitions::MOMENTS),
 ];
 
 /// Every operator, in catalogue order.

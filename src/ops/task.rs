@@ -38,6 +38,47 @@ impl TrialBatch {
     pub fn n_outputs(&self) -> usize {
         self.output_names.len()
     }
+
+    /// Each trial repeated `repeats` times in a row (for moments over repeats of one trial).
+    pub fn repeat_each(self, repeats: usize) -> TrialBatch {
+        if repeats <= 1 {
+            return self;
+        }
+        let repeat = |values: &[f32], per_trial: usize| -> Vec<f32> {
+            values
+                .chunks(per_trial.max(1))
+                .flat_map(|trial| std::iter::repeat_n(trial, repeats).flatten().copied())
+                .collect()
+        };
+        let (steps, n_in, n_out) = (self.n_steps, self.n_inputs(), self.n_outputs());
+        TrialBatch {
+            n_trials: self.n_trials * repeats,
+            inputs: repeat(&self.inputs, steps * n_in),
+            targets: repeat(&self.targets, steps * n_out),
+            mask: repeat(&self.mask, steps * n_out),
+            epochs: self
+                .epochs
+                .chunks(steps.max(1))
+                .flat_map(|trial| std::iter::repeat_n(trial, repeats).flatten().copied())
+                .collect(),
+            conditions: self
+                .conditions
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.iter().flat_map(|&x| std::iter::repeat_n(x, repeats)).collect(),
+                    )
+                })
+                .collect(),
+            condition: self
+                .condition
+                .iter()
+                .flat_map(|&c| std::iter::repeat_n(c, repeats))
+                .collect(),
+            ..self
+        }
+    }
 }
 
 /// A configured task, built from a `task` declaration's parameters.
@@ -49,6 +90,15 @@ pub trait Task: Send + Sync {
     fn conditions(&self, n_trials: usize, variant: &str, rng: &mut Rng) -> Result<BTreeMap<String, Vec<f64>>, OpError>;
     /// Draws `n_trials` trials of `variant`. Deterministic given the generator's state.
     fn generate(&self, n_trials: usize, variant: &str, rng: &mut Rng) -> Result<TrialBatch, OpError>;
+    /// Renders trials of the standard variant from given condition values, one vector per column, as
+    /// read from a data table (`train`'s data input). A `response` column, where the task has a
+    /// circular report, replaces the correct answer as the target. Tasks that cannot say so.
+    fn render(&self, conditions: BTreeMap<String, Vec<f64>>) -> Result<TrialBatch, OpError> {
+        let _ = conditions;
+        Err(OpError::invalid(
+            "this task cannot render trials from a data table; train it without a data input",
+        ))
+    }
     /// The task's performance measures for a network's outputs (`[trial][step][output]`), as
     /// (name, value) pairs. The default: masked mean squared error and R^2 against the targets.
     fn metrics(&self, batch: &TrialBatch, outputs: &[f32]) -> Vec<(String, f64)> {

@@ -36,7 +36,22 @@ pub fn plan(pipeline: &Pipeline) -> Plan {
                 } else {
                     PlannedInput::Definition(definition(pipeline, input.target, &restrict(input, &assignment)))
                 };
-                inputs.insert(input_name.clone(), bound);
+                // Members of a reference list (`name#k`) join one input, in list order.
+                match (crate::check::list_member_of(input_name), bound) {
+                    (Some(base), PlannedInput::Stages(ids)) => match inputs.entry(base.to_string()) {
+                        std::collections::btree_map::Entry::Occupied(mut e) => {
+                            if let PlannedInput::Stages(existing) = e.get_mut() {
+                                existing.extend(ids);
+                            }
+                        }
+                        std::collections::btree_map::Entry::Vacant(e) => {
+                            e.insert(PlannedInput::Stages(ids));
+                        }
+                    },
+                    (_, bound) => {
+                        inputs.insert(input_name.clone(), bound);
+                    }
+                }
             }
             let params = params_for(pipeline, &decl.params, &assignment);
             let coord_values: Vec<(String, Value)> = coords

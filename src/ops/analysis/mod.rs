@@ -3,8 +3,10 @@
 mod fixed_points;
 mod pca;
 mod robustness;
-mod wide;
+mod swap_curve;
+pub mod wide;
 
 pub use fixed_points::FixedPoints;
 pub use pca::Pca;
 pub use robustness::Robustness;
+pub use swap_curve::SwapCurve;

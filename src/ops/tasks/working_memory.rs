@@ -183,6 +183,60 @@ impl Wm {
         names
     }
 
+    /// Checks condition columns read from a data table and derives what is missing: the cued colour
+    /// (`target_angle`), the cue distance and the condition index (octant of the cued colour).
+    fn complete(&self, mut c: BTreeMap<String, Vec<f64>>) -> Result<BTreeMap<String, Vec<f64>>, OpError> {
+        let mut required = vec!["cued".to_string()];
+        for i in 0..self.items {
+            required.push(format!("loc_{i}"));
+            required.push(format!("col_{i}"));
+        }
+        let missing: Vec<&String> = required.iter().filter(|k| !c.contains_key(*k)).collect();
+        if !missing.is_empty() {
+            let names: Vec<&str> = missing.iter().map(|s| s.as_str()).collect();
+            return Err(OpError::invalid(format!(
+                "working_memory trials need the columns {}; missing: {}",
+                required.join(", "),
+                names.join(", ")
+            )));
+        }
+        let n = c["cued"].len();
+        if let Some((k, v)) = c.iter().find(|(_, v)| v.len() != n) {
+            return Err(OpError::invalid(format!(
+                "column `{k}` has {} values, `cued` has {n}",
+                v.len()
+            )));
+        }
+        if let Some((k, _)) = c.iter().find(|(_, v)| v.iter().any(|x| !x.is_finite())) {
+            return Err(OpError::invalid(format!("column `{k}` holds NaN or infinite values")));
+        }
+        let mut target = Vec::with_capacity(n);
+        let mut distance = Vec::with_capacity(n);
+        let mut octant = Vec::with_capacity(n);
+        for (t, &cued) in c["cued"].iter().enumerate() {
+            if cued < 0.0 || cued.fract() != 0.0 || cued as usize >= self.items {
+                return Err(OpError::invalid(format!(
+                    "trial {t}: `cued` is {cued}; it must be an item index below {}",
+                    self.items
+                )));
+            }
+            let cued = cued as usize;
+            let colour = c[&format!("col_{cued}")][t];
+            let loc = c[&format!("loc_{cued}")][t];
+            let d = (0..self.items)
+                .filter(|&j| j != cued)
+                .map(|j| circular_distance(loc, c[&format!("loc_{j}")][t]))
+                .fold(f64::INFINITY, f64::min);
+            target.push(colour);
+            distance.push(if d.is_finite() { d } else { 0.0 });
+            octant.push((((colour + PI) / (2.0 * PI) * 8.0).floor() as i64).rem_euclid(8) as f64);
+        }
+        c.insert("target_angle".into(), target);
+        c.insert("cue_distance".into(), distance);
+        c.insert("condition".into(), octant);
+        Ok(c)
+    }
+
     /// The sinusoidal code of response step `s`: pairs of sin and cos at doubling frequencies.
     fn time_code(&self, s: usize, k: usize) -> f64 {
         let total = self.epochs[4].max(1) as f64;
@@ -225,7 +279,13 @@ impl Task for Wm {
     }
 
     fn generate(&self, n: usize, variant: &str, rng: &mut Rng) -> Result<TrialBatch, OpError> {
-        let mut conditions = self.conditions(n, variant, rng)?;
+        let conditions = self.conditions(n, variant, rng)?;
+        self.render(conditions)
+    }
+
+    fn render(&self, conditions: BTreeMap<String, Vec<f64>>) -> Result<TrialBatch, OpError> {
+        let mut conditions = self.complete(conditions)?;
+        let n = conditions.get("cued").map_or(0, Vec::len);
         let input_names = self.input_names();
         let n_in = input_names.len();
         let n_steps: usize = self.epochs.iter().sum();
@@ -266,7 +326,10 @@ impl Task for Wm {
             let cue_code: Vec<f64> = (0..self.n_tuning)
                 .map(|i| self.tuning(get(&format!("loc_{cued}"), trial), i))
                 .collect();
-            let target = get("target_angle", trial);
+            let target = match conditions.get("response") {
+                Some(response) => response[trial],
+                None => get("target_angle", trial),
+            };
             for t in 0..n_steps {
                 let row = trial * n_steps + t;
                 let epoch = (0..5).rev().find(|&e| t >= starts[e]).unwrap_or(0);

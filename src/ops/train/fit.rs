@@ -2,12 +2,17 @@
 //! backpropagation through time. Writes the weights, the training curve and the trained
 //! network's trial-averaged trajectories.
 
+use super::data_pool::TrialPool;
 use super::schedule::learning_rate;
 use super::trajectories::trajectories_table;
 use crate::nn::ctrnn::{Ctrnn, CtrnnConfig, Noise, batch_tensors};
+use crate::nn::diffusion::{DiffusionConfig, response_window};
 use crate::nn::trainer::{Batch, Trainer};
 use crate::nn::{choose_device, loss, nn_err, weights};
+use crate::ops::Definition;
+use crate::ops::task::{Task, TrialBatch};
 use crate::ops::{OpError, StageContext, StageOp};
+use crate::rng::Rng;
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
 use crate::table::TableBuilder;
 use std::time::Instant;
@@ -39,7 +44,14 @@ static SCHEMA: OpSchema = OpSchema {
             accepts: &[DeclKind::Loss],
             required: true,
             many: false,
-            doc: "The loss: a weighted sum of mse, rate_l2, weight_l2.",
+            doc: "The loss: a weighted sum of mse, rate_l2, weight_l2, diffusion, moments.",
+        },
+        InputSpec {
+            name: "data",
+            accepts: &[DeclKind::Data],
+            required: false,
+            many: false,
+            doc: "Optional trials to train on instead of the task's own: its `trials` table's condition columns and `response` (the target), rendered by the task.",
         },
     ],
     params: &[
@@ -49,6 +61,12 @@ static SCHEMA: OpSchema = OpSchema {
             ParamType::int(1, 100_000),
             "32",
             "Trials per step, freshly drawn each step.",
+        ),
+        ParamSpec::new(
+            "repeats",
+            ParamType::int(1, 100_000),
+            "1",
+            "Each drawn trial is repeated this many times in a batch (`moments` takes moments over them); divides `batch`.",
         ),
         ParamSpec::new("lr", ParamType::float(0.0, 10.0), "0.001", "Base learning rate."),
         ParamSpec::new(
@@ -185,20 +203,29 @@ impl StageOp for Train {
         } else {
             p.f64("weight_decay")?
         };
+        let repeats = p.usize("repeats")?;
+        if batch_size % repeats != 0 {
+            return Err(OpError::invalid(format!(
+                "`batch` ({batch_size}) must be a multiple of `repeats` ({repeats})"
+            )));
+        }
         let device = choose_device(ctx.device)?;
         let task = ctx.task("task")?;
         let loss_def = ctx.definition("loss")?.clone();
+        loss::check_supported(&loss_def, repeats)?;
         let labels = loss::term_labels(&loss_def);
+        let source = TrialSource::new(ctx, repeats)?;
 
-        let probe = task.generate(1, "standard", &mut ctx.rng("probe"))?;
-        let config = CtrnnConfig::from_params(
+        let probe = source.draw(task.as_ref(), 1, &mut ctx.rng("probe"))?;
+        let mut config = CtrnnConfig::from_params(
             &ctx.definition("model")?.params,
             probe.n_inputs(),
             probe.n_outputs(),
             probe.dt,
         )?;
+        config.diffusion = diffusion_config(&loss_def, &probe)?;
         let net = Ctrnn::init(config, &mut ctx.rng("init"), &device)?;
-        let mut trainer = Trainer::new(net, loss_def, base_lr, weight_decay)?;
+        let mut trainer = Trainer::new(net, loss_def, base_lr, weight_decay, repeats)?;
 
         let mut trial_rng = ctx.rng("trials");
         let mut noise_rng = ctx.rng("noise");
@@ -206,7 +233,7 @@ impl StageOp for Train {
         let started = Instant::now();
         for step in 0..steps {
             ctx.check_interrupted()?;
-            let batch = task.generate(batch_size, "standard", &mut trial_rng)?;
+            let batch = source.draw(task.as_ref(), batch_size / repeats, &mut trial_rng)?;
             let (inputs, targets, mask) = batch_tensors(&batch, &device).map_err(nn_err)?;
             let lr = learning_rate(&schedule, base_lr, step, steps, warmup);
             let stats = trainer.step(
@@ -250,6 +277,51 @@ impl StageOp for Train {
             .map_err(nn_err)?;
         ctx.write_table("trajectories", trajectories_table(&eval, &rollout)?)
     }
+}
+
+/// Where training trials come from: the task's generator, or a data table rendered by the task.
+struct TrialSource {
+    pool: Option<TrialPool>,
+    repeats: usize,
+}
+
+impl TrialSource {
+    fn new(ctx: &StageContext, repeats: usize) -> Result<TrialSource, OpError> {
+        let pool = if ctx.has_input("data") {
+            let from = ctx.stage_input("data")?;
+            let pool = TrialPool::from_table(&ctx.read_table(from, "trials")?, &from.stage)?;
+            pool.check_repeats(repeats, &from.stage)?;
+            Some(pool)
+        } else {
+            None
+        };
+        Ok(TrialSource { pool, repeats })
+    }
+
+    /// `n` distinct trials, each repeated `repeats` times.
+    fn draw(&self, task: &dyn Task, n: usize, rng: &mut Rng) -> Result<TrialBatch, OpError> {
+        match &self.pool {
+            Some(pool) => task.render(pool.draw(n, self.repeats, rng)),
+            None => Ok(task.generate(n, "standard", rng)?.repeat_each(self.repeats)),
+        }
+    }
+}
+
+/// The diffusion schedule where the loss has a `diffusion` term: over the task's response epoch
+/// (the steps its loss mask counts).
+fn diffusion_config(loss_def: &Definition, probe: &TrialBatch) -> Result<Option<DiffusionConfig>, OpError> {
+    let Some((_, term)) = loss_def.terms.iter().find(|(_, t)| t.op == "diffusion") else {
+        return Ok(None);
+    };
+    let (response_start, response_steps) =
+        response_window(&probe.mask, probe.n_trials, probe.n_steps, probe.n_outputs())?;
+    let (beta_start, beta_end) = (term.params.f64("beta_start")?, term.params.f64("beta_end")?);
+    Ok(Some(DiffusionConfig {
+        beta_start,
+        beta_end,
+        response_start,
+        response_steps,
+    }))
 }
 
 /// Rows of the training curve.

@@ -1,5 +1,6 @@
 //! Training and running networks: the `train` and `evaluate` stages and the tables they share.
 
+mod data_pool;
 mod evaluate;
 mod fit;
 mod schedule;
