@@ -30,6 +30,35 @@ pub struct DiffusionConfig {
     pub response_start: usize,
     /// Steps of the response epoch: the number of diffusion steps K.
     pub response_steps: usize,
+    /// How each step's squared error is weighted in the loss.
+    pub weighting: Weighting,
+}
+
+/// The weight of diffusion step t in the loss (weights are normalised to average 1).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Weighting {
+    /// Every step alike: the error of the predicted posterior mean.
+    Uniform,
+    /// By 1 / c0_t^2: the error of the implied prediction of x_0. Early (noisy) steps, where only
+    /// the stimulus can say which colour to report, weigh more.
+    X0,
+}
+
+impl Weighting {
+    pub fn from_name(name: &str) -> Option<Weighting> {
+        match name {
+            "uniform" => Some(Weighting::Uniform),
+            "x0" => Some(Weighting::X0),
+            _ => None,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Weighting::Uniform => "uniform",
+            Weighting::X0 => "x0",
+        }
+    }
 }
 
 impl DiffusionConfig {
@@ -65,6 +94,21 @@ impl DiffusionConfig {
             bar_prev.sqrt() * beta / (1.0 - bar),
             (1.0 - beta).sqrt() * (1.0 - bar_prev) / (1.0 - bar),
         )
+    }
+
+    /// The loss weight of each response step (diffusion step t = K - k at index k), averaging 1.
+    pub fn step_weights(&self) -> Vec<f64> {
+        let raw: Vec<f64> = (0..self.response_steps)
+            .map(|k| match self.weighting {
+                Weighting::Uniform => 1.0,
+                Weighting::X0 => {
+                    let (c0, _) = self.posterior(self.response_steps - k);
+                    1.0 / (c0 * c0).max(1e-12)
+                }
+            })
+            .collect();
+        let mean = raw.iter().sum::<f64>() / raw.len().max(1) as f64;
+        raw.iter().map(|w| w / mean).collect()
     }
 
     /// The noise std in the behavioural subspace at response step `k` (diffusion step t = K - k)
@@ -255,7 +299,8 @@ impl Ctrnn {
             posterior.push(((&targets * c0)? + (y_step * ct)?)?);
         }
         let posterior = Tensor::stack(&posterior, 1)?;
-        let loss = (&predicted - posterior)?.sqr()?.mean_all()?;
+        let weights = Tensor::from_vec(d.step_weights(), (1, k_steps, 1), &self.device)?.to_dtype(dtype)?;
+        let loss = (&predicted - posterior)?.sqr()?.broadcast_mul(&weights)?.mean_all()?;
 
         let mut outputs = vec![Tensor::zeros((batch, start, k), dtype, &self.device)?, predicted];
         if steps > start + k_steps {

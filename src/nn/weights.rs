@@ -2,7 +2,7 @@
 //! Python's `safetensors` (`safe_open(path, "np").metadata()["rnx_model"]`).
 
 use super::ctrnn::CtrnnConfig;
-use super::diffusion::DiffusionConfig;
+use super::diffusion::{DiffusionConfig, Weighting};
 use super::nn_err;
 use crate::analysis::activation::Activation;
 use crate::ops::OpError;
@@ -84,6 +84,7 @@ fn config_json(c: &CtrnnConfig) -> String {
             "beta_end": d.beta_end,
             "response_start": d.response_start,
             "response_steps": d.response_steps,
+            "weighting": d.weighting.name(),
         })),
     })
     .to_string()
@@ -137,6 +138,10 @@ fn diffusion_from_json(v: &serde_json::Value) -> Result<Option<DiffusionConfig>,
         beta_end: num("beta_end")?,
         response_start: int("response_start")?,
         response_steps: int("response_steps")?,
+        weighting: v["weighting"]
+            .as_str()
+            .and_then(Weighting::from_name)
+            .ok_or_else(|| "missing or unknown `diffusion.weighting`".to_string())?,
     }))
 }
 

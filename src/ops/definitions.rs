@@ -143,6 +143,12 @@ pub static DIFFUSION: OpSchema = OpSchema {
             "0.3",
             "Noise variance beta_K of the last diffusion step (linear in between).",
         ),
+        ParamSpec::new(
+            "weighting",
+            ParamType::Enum(&["uniform", "x0"]),
+            "uniform",
+            "Step weights: uniform on the posterior-mean error, or x0 (1/c0^2, normalised), which stresses the noisy early steps where only the stimulus tells which colour to report.",
+        ),
     ],
     outputs: &[],
 };

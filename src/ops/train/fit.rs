@@ -6,7 +6,7 @@ use super::data_pool::TrialPool;
 use super::schedule::learning_rate;
 use super::trajectories::trajectories_table;
 use crate::nn::ctrnn::{Ctrnn, CtrnnConfig, Noise, batch_tensors};
-use crate::nn::diffusion::{DiffusionConfig, response_window};
+use crate::nn::diffusion::{DiffusionConfig, Weighting, response_window};
 use crate::nn::trainer::{Batch, Trainer};
 use crate::nn::{choose_device, loss, nn_err, weights};
 use crate::ops::Definition;
@@ -316,11 +316,15 @@ fn diffusion_config(loss_def: &Definition, probe: &TrialBatch) -> Result<Option<
     let (response_start, response_steps) =
         response_window(&probe.mask, probe.n_trials, probe.n_steps, probe.n_outputs())?;
     let (beta_start, beta_end) = (term.params.f64("beta_start")?, term.params.f64("beta_end")?);
+    let weighting = term.params.str("weighting")?;
+    let weighting = Weighting::from_name(weighting)
+        .ok_or_else(|| OpError::internal(format!("unknown diffusion weighting `{weighting}`")))?;
     Ok(Some(DiffusionConfig {
         beta_start,
         beta_end,
         response_start,
         response_steps,
+        weighting,
     }))
 }
 
