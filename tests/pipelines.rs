@@ -37,7 +37,7 @@ fn swap_errors_quick_profile_runs_end_to_end() {
     ok(&p.rnx(&["check", &file]));
     let run = p.rnx(&["run", &file, "--profile", "quick"]);
     ok(&run);
-    assert_eq!(ran(&run).len(), 16, "every stage ran: {:?}", ran(&run));
+    assert_eq!(ran(&run).len(), 20, "every stage ran: {:?}", ran(&run));
 
     // One row per method, in the order the pipeline lists them.
     let methods = table(&p, &file, "methods", "comparison");

@@ -188,3 +188,39 @@ pub fn moments(outputs: &Tensor, targets: &Tensor, mask: &Tensor, repeats: usize
     let cov_err = (cy - cz)?.sqr()?.sum_all()?;
     (mean_err + (cov_err * covariance)?)? / groups as f64
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use candle_core::Device;
+
+    /// Two groups of two repeats, one output step, 2-D responses.
+    fn tensor(values: &[f32]) -> Tensor {
+        Tensor::from_slice(values, (4, 1, 2), &Device::Cpu).unwrap()
+    }
+
+    #[test]
+    fn moments_measure_mean_and_covariance_errors() {
+        let mask = Tensor::ones((4, 1, 2), candle_core::DType::F32, &Device::Cpu).unwrap();
+        let targets = tensor(&[1.0, 0.0, -1.0, 0.0, 0.0, 2.0, 0.0, 2.0]);
+        let same = moments(&targets, &targets, &mask, 2, 1.0).unwrap();
+        assert!(same.to_scalar::<f32>().unwrap().abs() < 1e-6);
+        // Group 1: target mean (0, 0), covariance diag(2, 0); outputs (1, 0) twice: mean error 1,
+        // covariance error 2^2 = 4. Group 2: identical. Average over groups: 5 / 2 = 2.5.
+        let outputs = tensor(&[1.0, 0.0, 1.0, 0.0, 0.0, 2.0, 0.0, 2.0]);
+        let value = moments(&outputs, &targets, &mask, 2, 1.0)
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
+        assert!((value - 2.5).abs() < 1e-5, "{value}");
+        let mean_only = moments(&outputs, &targets, &mask, 2, 0.0)
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
+        assert!((mean_only - 0.5).abs() < 1e-5, "{mean_only}");
+        assert!(
+            moments(&outputs, &targets, &mask, 3, 1.0).is_err(),
+            "4 trials are not groups of 3"
+        );
+    }
+}

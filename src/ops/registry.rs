@@ -39,6 +39,8 @@ static OPERATORS: &[Operator] = &[
     Operator::Stage(&analysis::Pca),
     Operator::Stage(&analysis::FixedPoints),
     Operator::Stage(&analysis::SwapCurve),
+    Operator::Stage(&analysis::PlaneAlignment),
+    Operator::Stage(&analysis::Decoding),
     Operator::Definition(&definitions::CTRNN),
     Operator::Definition(&definitions::MSE),
     Operator::Definition(&definitions::RATE_L2),

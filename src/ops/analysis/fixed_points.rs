@@ -10,6 +10,7 @@ use crate::analysis::pca::pca;
 use crate::analysis::rnn_map::RnnMap;
 use crate::nn::{choose_device, nn_err};
 use crate::ops::task::TrialBatch;
+use crate::ops::train::TRAINED_NETWORK;
 use crate::ops::train::load_network;
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
@@ -24,13 +25,7 @@ static SCHEMA: OpSchema = OpSchema {
     version: 1,
     doc: "Fixed points per condition under an epoch's mean input: q-minimisation from trajectory states, dedup, Jacobian eigenvalues, stability.",
     inputs: &[
-        InputSpec {
-            name: "network",
-            accepts: &[DeclKind::Train],
-            required: true,
-            many: false,
-            doc: "A `train` stage.",
-        },
+        TRAINED_NETWORK,
         InputSpec {
             name: "task",
             accepts: &[DeclKind::Task],

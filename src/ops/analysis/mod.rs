@@ -1,12 +1,18 @@
-//! Analyses of trained networks: robustness to noise, PCA of trajectories, fixed points.
+//! Analyses of trained networks: robustness to noise, PCA of trajectories, fixed points, swap
+//! curves, plane alignment and decoding.
 
+mod decoding;
 mod fixed_points;
 mod pca;
+mod plane_alignment;
+mod population;
 mod robustness;
 mod swap_curve;
 pub mod wide;
 
+pub use decoding::Decoding;
 pub use fixed_points::FixedPoints;
 pub use pca::Pca;
+pub use plane_alignment::PlaneAlignment;
 pub use robustness::Robustness;
 pub use swap_curve::SwapCurve;

@@ -3,7 +3,7 @@
 
 use crate::nn::choose_device;
 use crate::nn::ctrnn::Noise;
-use crate::ops::train::{load_network, run_network};
+use crate::ops::train::{TRAINED_NETWORK, load_network, run_network};
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
 use crate::table::TableBuilder;
@@ -16,13 +16,7 @@ static SCHEMA: OpSchema = OpSchema {
     version: 1,
     doc: "Task performance per level of extra input noise (and optionally recurrent noise), many trials per level.",
     inputs: &[
-        InputSpec {
-            name: "network",
-            accepts: &[DeclKind::Train],
-            required: true,
-            many: false,
-            doc: "A `train` stage.",
-        },
+        TRAINED_NETWORK,
         InputSpec {
             name: "task",
             accepts: &[DeclKind::Task],

@@ -4,14 +4,13 @@
 //! Given a `reference` (another `swap_curve`, e.g. of the surrogate), it also reports how far this
 //! curve lies from that one, bin by bin.
 
+use super::population::Population;
 use crate::analysis::mixture::{self, MixtureFit};
 use crate::analysis::swap_curve::{BinFit, fit_per_bin};
-use crate::nn::choose_device;
 use crate::nn::ctrnn::Noise;
 use crate::ops::analysis::wide::float_column;
 use crate::ops::data::report_trials::ReportTrials;
-use crate::ops::train::{load_network, run_network};
-use crate::ops::{OpError, StageContext, StageOp};
+use crate::ops::{OpError, StageContext, StageOp, StageOutput};
 use crate::rng::wrap_angle;
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
 use crate::table::TableBuilder;
@@ -192,48 +191,19 @@ impl StageOp for SwapCurve {
 
 /// Runs the network on fresh trials; its response is the angle of its output at the last step
 /// the task's loss counts, and the radius that output's length.
-fn sample_network(ctx: &StageContext, source: &crate::ops::StageOutput) -> Result<(ReportTrials, Vec<f64>), OpError> {
+fn sample_network(ctx: &StageContext, source: &StageOutput) -> Result<(ReportTrials, Vec<f64>), OpError> {
     if !ctx.has_input("task") {
         return Err(OpError::invalid(
             "a swap_curve of a network needs the task to run it on: `swap_curve(net, task)`",
         ));
     }
-    let p = ctx.params;
-    let (n, input_noise) = (p.usize("trials")?, p.f64("input_noise")?);
-    let device = choose_device(ctx.device)?;
-    let net = load_network(ctx, source, &device)?;
-    let task = ctx.task("task")?;
-    let batch = task.generate(n, "standard", &mut ctx.rng("trials"))?;
-    ctx.progress(0, 2, "sampling responses");
     let noise = Noise {
-        input: input_noise,
+        input: ctx.params.f64("input_noise")?,
         recurrent: 0.0,
     };
-    let (outputs, _) = run_network(&net, &batch, noise, &mut ctx.rng("noise"))?;
-    let k = batch.n_outputs();
-    if k != 2 {
-        return Err(OpError::invalid(format!(
-            "swap_curve reads a 2-D response; the task has {k} outputs"
-        )));
-    }
-    let mut angles = Vec::with_capacity(n);
-    let mut radius = Vec::with_capacity(n);
-    for trial in 0..n {
-        let last = (0..batch.n_steps)
-            .rev()
-            .find(|&s| batch.mask[(trial * batch.n_steps + s) * k] > 0.0)
-            .ok_or_else(|| OpError::invalid("the task's trials have no response step"))?;
-        let row = (trial * batch.n_steps + last) * k;
-        let (x, y) = (outputs[row] as f64, outputs[row + 1] as f64);
-        if !x.is_finite() || !y.is_finite() {
-            return Err(OpError::invalid(format!(
-                "the network's response on trial {trial} is not finite"
-            )));
-        }
-        angles.push(y.atan2(x));
-        radius.push(x.hypot(y));
-    }
-    Ok((ReportTrials::from_columns(&batch.conditions, angles)?, radius))
+    ctx.progress(0, 2, "sampling responses");
+    let pop = Population::sample(ctx, source, ctx.params.usize("trials")?, noise)?;
+    Ok((pop.items, pop.radius))
 }
 
 fn curve_table(

@@ -2,6 +2,7 @@
 //! input and recurrent noise, and writes trial-level outputs, trial-averaged trajectories and the
 //! task's performance metrics.
 
+use super::TRAINED_NETWORK;
 use super::trajectories::{load_network, trajectories_table};
 use crate::nn::ctrnn::{Noise, batch_tensors};
 use crate::nn::{choose_device, nn_err};
@@ -18,13 +19,7 @@ static SCHEMA: OpSchema = OpSchema {
     version: 1,
     doc: "Runs a trained network on a task variant, with optional extra noise; writes outputs, trajectories and metrics.",
     inputs: &[
-        InputSpec {
-            name: "network",
-            accepts: &[DeclKind::Train],
-            required: true,
-            many: false,
-            doc: "A `train` stage.",
-        },
+        TRAINED_NETWORK,
         InputSpec {
             name: "task",
             accepts: &[DeclKind::Task],
