@@ -101,3 +101,94 @@ fn swap_errors_quick_profile_runs_end_to_end() {
     ok(&again);
     assert!(ran(&again).is_empty());
 }
+
+#[test]
+fn delayed_reach_quick_profile_runs_end_to_end() {
+    let p = Project::new();
+    let file = pipeline("delayed_reach.rnx");
+    let run = p.rnx(&["run", &file, "--profile", "quick"]);
+    ok(&run);
+
+    // One row per sweep member, each network trained below the stated error.
+    let networks = table(&p, &file, "networks", "comparison");
+    assert_eq!(networks.num_rows(), 9, "3 activations x 3 rate penalties");
+    for (i, loss) in floats(&networks, "final_loss").iter().enumerate() {
+        assert!(*loss < 0.02, "network {i} did not learn the reach: final loss {loss}");
+    }
+
+    // Robustness curves are monotone within noise: R^2 never rises by more than 0.05.
+    let shown = stdout(&p.rnx(&["show", &file, "noise", "--profile", "quick"]));
+    assert!(shown.contains("r2"), "{shown}");
+    let members = ["tanh", "relu", "softplus"];
+    for activation in members {
+        for rate_l2 in ["0.0001", "0.001", "0.003"] {
+            let stage = format!("noise[activation={activation},rate_l2={rate_l2}]");
+            let curve = table(&p, &file, &stage, "robustness");
+            let r2 = floats(&curve, "r2");
+            for w in r2.windows(2) {
+                assert!(w[1] <= w[0] + 0.05, "{stage}: R^2 rose with noise: {r2:?}");
+            }
+        }
+    }
+
+    // Editing only the robustness levels reruns the robustness stages and what reads them.
+    let edited = p.rnx(&[
+        "run",
+        &file,
+        "--profile",
+        "quick",
+        "--set",
+        "noise.input_noise=[0, 0.2, 0.8]",
+    ]);
+    ok(&edited);
+    let mut reran: Vec<String> = ran(&edited)
+        .into_iter()
+        .map(|s| s.split('[').next().unwrap_or_default().to_string())
+        .collect();
+    reran.sort();
+    reran.dedup();
+    assert_eq!(reran, ["card", "networks", "noise"], "{:?}", ran(&edited));
+}
+
+#[test]
+fn sparse_dynamics_quick_profile_runs_end_to_end() {
+    let p = Project::new();
+    let file = pipeline("sparse_dynamics.rnx");
+    let run = p.rnx(&["run", &file, "--profile", "quick"]);
+    ok(&run);
+
+    // One row per recorded fraction, every student fitting the teacher's EMG.
+    let students = table(&p, &file, "students", "comparison");
+    assert_eq!(students.num_rows(), 6, "p in {{0, 1%, 2%, 5%, 10%, 20%}}");
+    for (i, r2) in floats(&students, "trained_conditions_r2").iter().enumerate() {
+        assert!(*r2 > 0.9, "student {i} did not learn the EMG: R^2 {r2}");
+    }
+    for column in ["held_out_r2", "svcca", "procrustes"] {
+        let values = floats(&students, column);
+        assert!(values.iter().all(|v| v.is_finite()), "{column}: {values:?}");
+    }
+
+    // Another choice of recorded units reruns the recording and the students, never the teacher.
+    let reseeded = p.rnx(&["run", &file, "--profile", "quick", "--set", "recorded.seed=2"]);
+    ok(&reseeded);
+    let reran = ran(&reseeded);
+    assert!(reran.iter().any(|s| s.starts_with("student[")), "{reran:?}");
+    let allowed = [
+        "recorded",
+        "student",
+        "trained_conditions",
+        "held_out",
+        "likeness",
+        "card",
+        "students",
+    ];
+    for stage in &reran {
+        let base = stage.split('[').next().unwrap_or_default();
+        assert!(
+            allowed.contains(&base),
+            "`{stage}` reran after only the sampling seed changed"
+        );
+    }
+    // Recording no unit is the same with any seed, so the output-only student is not retrained.
+    assert!(!reran.iter().any(|s| s == "student[fraction=0]"), "{reran:?}");
+}

@@ -66,8 +66,9 @@ pub fn find_fixed_points(map: &RnnMap, inits: &[Vec<f64>], cfg: &FixedPointConfi
     });
     kept.into_iter()
         .map(|(x, q)| {
-            let eigenvalues = eigenvalues(&map.jacobian(&x), map.n);
-            let max_modulus = eigenvalues.first().map_or(0.0, |(re, im)| re.hypot(*im));
+            // Without converged eigenvalues stability is unknown: NaN modulus, not stable.
+            let eigenvalues = eigenvalues(&map.jacobian(&x), map.n).unwrap_or_default();
+            let max_modulus = eigenvalues.first().map_or(f64::NAN, |(re, im)| re.hypot(*im));
             FixedPoint {
                 x,
                 q,
@@ -125,17 +126,29 @@ fn newton_step(map: &RnnMap, x: &[f64]) -> Option<Vec<f64>> {
     Some(x.iter().zip(delta.iter()).map(|(v, d)| v - d).collect())
 }
 
-/// Eigenvalues of a row-major n x n real matrix, sorted by decreasing modulus.
-pub fn eigenvalues(matrix: &[f64], n: usize) -> Vec<(f64, f64)> {
+/// Eigenvalues of a row-major n x n real matrix, sorted by decreasing modulus; `None` when the
+/// QR iteration does not converge. nalgebra's Francis iteration can cycle on matrices with many
+/// equal rows (a ReLU network's Jacobian, where silent units contribute identical rows), so a
+/// failed attempt is retried on the matrix with a tiny fixed perturbation (1e-12 relative),
+/// which moves the eigenvalues by about that much.
+pub fn eigenvalues(matrix: &[f64], n: usize) -> Option<Vec<(f64, f64)>> {
+    const MAX_ITERATIONS: usize = 10_000;
     let m = nalgebra::DMatrix::from_row_slice(n, n, matrix);
-    let mut ev: Vec<(f64, f64)> = m.complex_eigenvalues().iter().map(|c| (c.re, c.im)).collect();
+    let schur = nalgebra::linalg::Schur::try_new(m.clone(), f64::EPSILON, MAX_ITERATIONS).or_else(|| {
+        let scale = 1e-12 * m.amax().max(1.0);
+        let nudged = nalgebra::DMatrix::from_fn(n, n, |i, j| {
+            m[(i, j)] + scale * (((i * 7 + j * 13) % 17) as f64 - 8.0) / 8.0
+        });
+        nalgebra::linalg::Schur::try_new(nudged, f64::EPSILON, MAX_ITERATIONS)
+    })?;
+    let mut ev: Vec<(f64, f64)> = schur.complex_eigenvalues().iter().map(|c| (c.re, c.im)).collect();
     ev.sort_by(|a, b| {
         b.0.hypot(b.1)
             .total_cmp(&a.0.hypot(a.1))
             .then(b.0.total_cmp(&a.0))
             .then(b.1.total_cmp(&a.1))
     });
-    ev
+    Some(ev)
 }
 
 fn distance(a: &[f64], b: &[f64]) -> f64 {

@@ -151,6 +151,7 @@ fn time_rnx(iters: usize, warmup: usize) -> Result<f64, String> {
                     inputs: &inputs,
                     targets: &targets,
                     mask: &mask,
+                    activity: None,
                 },
                 &mut rng,
                 1.0,

@@ -173,6 +173,7 @@ fn a_trained_network_samples_a_bimodal_distribution() {
             inputs: &inputs,
             targets: &targets,
             mask: &mask,
+            activity: None,
         };
         let lr = 3e-3 * (1.0 - step as f64 / 1500.0).max(0.05);
         trainer.step(batch_ref, &mut noise_rng, 1.0, lr, step).unwrap();
@@ -332,6 +333,7 @@ fn samples_follow_a_cue_given_before_the_response() {
             inputs: &inputs,
             targets: &targets,
             mask: &mask,
+            activity: None,
         };
         trainer.step(b, &mut noise_rng, 1.0, 3e-3, step).unwrap();
     }

@@ -34,7 +34,7 @@ pub fn check_supported(loss: &Definition, repeats: usize) -> std::result::Result
     for (_, term) in &loss.terms {
         if !matches!(
             term.op.as_str(),
-            "mse" | "rate_l2" | "weight_l2" | "diffusion" | "moments"
+            "mse" | "rate_l2" | "weight_l2" | "diffusion" | "moments" | "activity"
         ) {
             return Err(OpError::invalid(format!(
                 "the loss term `{}` is not supported by `train` yet",
@@ -46,6 +46,14 @@ pub fn check_supported(loss: &Definition, repeats: usize) -> std::result::Result
         return Err(OpError::invalid(
             "`diffusion` trains the response distribution by denoising; it cannot be combined with `mse` or `moments` in one loss",
         ));
+    }
+    if has("diffusion") && has("activity") {
+        return Err(OpError::invalid(
+            "`activity` fits recorded rates along free-running trajectories; it cannot be combined with `diffusion`, whose training pass is teacher-forced",
+        ));
+    }
+    if loss.terms.iter().filter(|(_, t)| t.op == "activity").count() > 1 {
+        return Err(OpError::invalid("a loss can hold one `activity` term"));
     }
     if loss.terms.iter().filter(|(_, t)| t.op == "diffusion").count() > 1 {
         return Err(OpError::invalid("a loss can hold one `diffusion` term"));
@@ -63,6 +71,22 @@ pub fn is_diffusion(loss: &Definition) -> bool {
     loss.terms.iter().any(|(_, t)| t.op == "diffusion")
 }
 
+/// Whether the loss fits recorded units.
+pub fn has_activity(loss: &Definition) -> bool {
+    loss.terms.iter().any(|(_, t)| t.op == "activity")
+}
+
+/// Recorded rates for the `activity` term, on the device.
+#[derive(Clone, Copy)]
+pub struct ActivityTargets<'a> {
+    /// `[k]` (u32): the student unit of each recorded unit.
+    pub units: &'a Tensor,
+    /// `[B, T, k]`: the recorded rates.
+    pub rates: &'a Tensor,
+    /// `[B, T, 1]`: 1 where a step counts.
+    pub mask: &'a Tensor,
+}
+
 /// What the terms are computed against.
 pub struct LossInputs<'a> {
     /// `[B, T, n_out]`.
@@ -73,6 +97,8 @@ pub struct LossInputs<'a> {
     pub repeats: usize,
     /// The denoising loss, where the rollout was a diffusion training pass.
     pub diffusion: Option<&'a Tensor>,
+    /// Recorded rates, where the loss has an `activity` term; `None` records no unit.
+    pub activity: Option<ActivityTargets<'a>>,
 }
 
 /// Inputs for losses without repeats or denoising.
@@ -82,6 +108,7 @@ pub fn plain<'a>(targets: &'a Tensor, mask: &'a Tensor) -> LossInputs<'a> {
         mask,
         repeats: 1,
         diffusion: None,
+        activity: None,
     }
 }
 
@@ -102,6 +129,10 @@ pub fn evaluate(loss: &Definition, net: &Ctrnn, rollout: &Rollout, with: &LossIn
                 let covariance = term.params.get("covariance").and_then(|v| v.as_f64()).unwrap_or(1.0);
                 moments(&rollout.outputs, with.targets, with.mask, with.repeats, covariance)?
             }
+            "activity" => match with.activity {
+                Some(a) => activity(&rollout.rates, a)?,
+                None => Tensor::zeros((), rollout.rates.dtype(), rollout.rates.device())?,
+            },
             other => candle_core::bail!("unsupported loss term `{other}`"),
         };
         out.push(TermValue {
@@ -133,6 +164,16 @@ pub fn total(terms: &[TermValue]) -> Result<Tensor> {
 pub fn masked_mse(outputs: &Tensor, targets: &Tensor, mask: &Tensor) -> Result<Tensor> {
     let err = (outputs - targets)?.sqr()?.mul(mask)?.sum_all()?;
     let count = mask.sum_all()?.maximum(1.0)?;
+    err.div(&count)
+}
+
+/// Mean squared error between the assigned student units' rates and the recorded rates, over the
+/// counted steps and the recorded units.
+pub fn activity(rates: &Tensor, a: ActivityTargets) -> Result<Tensor> {
+    let student = rates.index_select(a.units, 2)?;
+    let k = a.units.dims1()?;
+    let err = (student - a.rates)?.sqr()?.broadcast_mul(a.mask)?.sum_all()?;
+    let count = (a.mask.sum_all()? * k as f64)?.maximum(1.0)?;
     err.div(&count)
 }
 
@@ -197,6 +238,40 @@ mod tests {
     /// Two groups of two repeats, one output step, 2-D responses.
     fn tensor(values: &[f32]) -> Tensor {
         Tensor::from_slice(values, (4, 1, 2), &Device::Cpu).unwrap()
+    }
+
+    #[test]
+    fn activity_compares_assigned_units_on_counted_steps() {
+        let cpu = &Device::Cpu;
+        // Two trials, two steps, three student units.
+        let rates = Tensor::from_slice(
+            &[1.0f32, 2.0, 3.0, 4.0, 5.0, 6.0, 0.0, 0.0, 0.0, 1.0, 1.0, 1.0],
+            (2, 2, 3),
+            cpu,
+        )
+        .unwrap();
+        // Recorded units follow student units 2 and 0.
+        let units = Tensor::new(&[2u32, 0], cpu).unwrap();
+        let recorded = Tensor::from_slice(&[3.0f32, 1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 3.0], (2, 2, 2), cpu).unwrap();
+        let all = Tensor::ones((2, 2, 1), candle_core::DType::F32, cpu).unwrap();
+        let value = |mask: &Tensor| {
+            activity(
+                &rates,
+                ActivityTargets {
+                    units: &units,
+                    rates: &recorded,
+                    mask,
+                },
+            )
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap()
+        };
+        // Errors: step (0,0) 0,0; (0,1) 6-0, 4-0 -> 36+16; (1,0) 0,0; (1,1) 0, 1-3 -> 4.
+        assert!((value(&all) - 56.0 / 8.0).abs() < 1e-5, "{}", value(&all));
+        // Counting only the first step of each trial leaves no error.
+        let first = Tensor::from_slice(&[1.0f32, 0.0, 1.0, 0.0], (2, 2, 1), cpu).unwrap();
+        assert!(value(&first).abs() < 1e-6);
     }
 
     #[test]

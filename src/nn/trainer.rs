@@ -24,6 +24,8 @@ pub struct Batch<'a> {
     pub inputs: &'a Tensor,
     pub targets: &'a Tensor,
     pub mask: &'a Tensor,
+    /// Recorded rates for an `activity` term.
+    pub activity: Option<loss::ActivityTargets<'a>>,
 }
 
 /// What one step measured.
@@ -97,6 +99,7 @@ impl Trainer {
             mask: batch.mask,
             repeats: self.repeats,
             diffusion: denoising.as_ref(),
+            activity: batch.activity,
         };
         let terms = loss::evaluate(&self.loss, &self.net, &rollout, &with).map_err(nn_err)?;
         let total = loss::total(&terms).map_err(nn_err)?;

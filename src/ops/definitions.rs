@@ -106,6 +106,17 @@ pub static RATE_L2: OpSchema = OpSchema {
     outputs: &[],
 };
 
+/// Student units against recorded teacher units.
+pub static ACTIVITY: OpSchema = OpSchema {
+    name: "activity",
+    kinds: LOSS,
+    version: 1,
+    doc: "Masked mean squared error between assigned student units' rates and recorded teacher rates (train's data: a `sample_units` stage); 0 when no unit is recorded.",
+    inputs: &[],
+    params: &[],
+    outputs: &[],
+};
+
 /// Squared Frobenius norm of weights.
 pub static WEIGHT_L2: OpSchema = OpSchema {
     name: "weight_l2",

@@ -81,6 +81,17 @@ impl TrialBatch {
     }
 }
 
+/// One noise-free trial per condition of a task whose targets come from a simulated population
+/// (a teacher network), with every unit's rate: what a `recordings` stage writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recordings {
+    /// Trial `c` is condition `c`.
+    pub batch: TrialBatch,
+    /// `[condition][step][unit]`.
+    pub rates: Vec<f32>,
+    pub units: usize,
+}
+
 /// A configured task, built from a `task` declaration's parameters.
 pub trait Task: Send + Sync {
     /// The names of the task's variants; the first is the one trained on.
@@ -97,6 +108,14 @@ pub trait Task: Send + Sync {
         let _ = conditions;
         Err(OpError::invalid(
             "this task cannot render trials from a data table; train it without a data input",
+        ))
+    }
+    /// The population behind the targets, one trial per condition of `variant`. Only tasks whose
+    /// targets come from a simulated network (`reach_teacher`) have one.
+    fn recordings(&self, variant: &str) -> Result<Recordings, OpError> {
+        let _ = variant;
+        Err(OpError::invalid(
+            "this task has no recorded population; `recordings` needs a teacher task such as `reach_teacher`",
         ))
     }
     /// The task's performance measures for a network's outputs (`[trial][step][output]`), as

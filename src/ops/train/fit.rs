@@ -3,6 +3,7 @@
 //! network's trial-averaged trajectories.
 
 use super::data_pool::TrialPool;
+use super::recorded_units::RecordedUnits;
 use super::schedule::learning_rate;
 use super::trajectories::trajectories_table;
 use crate::nn::ctrnn::{Ctrnn, CtrnnConfig, Noise, batch_tensors};
@@ -44,14 +45,14 @@ static SCHEMA: OpSchema = OpSchema {
             accepts: &[DeclKind::Loss],
             required: true,
             many: false,
-            doc: "The loss: a weighted sum of mse, rate_l2, weight_l2, diffusion, moments.",
+            doc: "The loss: a weighted sum of mse, rate_l2, weight_l2, activity, diffusion, moments.",
         },
         InputSpec {
             name: "data",
             accepts: &[DeclKind::Data],
             required: false,
             many: false,
-            doc: "Optional trials to train on instead of the task's own: its `trials` table's condition columns and `response` (the target), rendered by the task.",
+            doc: "Optional: trials to train on instead of the task's own (a `trials` table's condition columns and `response`, rendered by the task); or, with an `activity` loss term, the recorded units (a `sample_units` stage).",
         },
     ],
     params: &[
@@ -214,7 +215,8 @@ impl StageOp for Train {
         let loss_def = ctx.definition("loss")?.clone();
         loss::check_supported(&loss_def, repeats)?;
         let labels = loss::term_labels(&loss_def);
-        let source = TrialSource::new(ctx, repeats)?;
+        let recording = loss::has_activity(&loss_def);
+        let source = TrialSource::new(ctx, repeats, recording)?;
 
         let probe = source.draw(task.as_ref(), 1, &mut ctx.rng("probe"))?;
         let mut config = CtrnnConfig::from_params(
@@ -224,6 +226,17 @@ impl StageOp for Train {
             probe.dt,
         )?;
         config.diffusion = diffusion_config(&loss_def, &probe)?;
+        let recorded = if recording {
+            Some(recorded_units(ctx, config.units)?)
+        } else {
+            None
+        };
+        let student_units = match &recorded {
+            Some(r) if r.count() > 0 => {
+                Some(candle_core::Tensor::new(r.student_units.as_slice(), &device).map_err(nn_err)?)
+            }
+            _ => None,
+        };
         let net = Ctrnn::init(config, &mut ctx.rng("init"), &device)?;
         let mut trainer = Trainer::new(net, loss_def, base_lr, weight_decay, repeats)?;
 
@@ -235,12 +248,32 @@ impl StageOp for Train {
             ctx.check_interrupted()?;
             let batch = source.draw(task.as_ref(), batch_size / repeats, &mut trial_rng)?;
             let (inputs, targets, mask) = batch_tensors(&batch, &device).map_err(nn_err)?;
+            let activity_tensors = match (&recorded, &student_units) {
+                (Some(r), Some(_)) => {
+                    let (rates, counted) = r.targets(&batch)?;
+                    let shape = (batch.n_trials, batch.n_steps);
+                    Some((
+                        candle_core::Tensor::from_vec(rates, (shape.0, shape.1, r.count()), &device).map_err(nn_err)?,
+                        candle_core::Tensor::from_vec(counted, (shape.0, shape.1, 1), &device).map_err(nn_err)?,
+                    ))
+                }
+                _ => None,
+            };
+            let activity = match (&student_units, &activity_tensors) {
+                (Some(units), Some((rates, counted))) => Some(loss::ActivityTargets {
+                    units,
+                    rates,
+                    mask: counted,
+                }),
+                _ => None,
+            };
             let lr = learning_rate(&schedule, base_lr, step, steps, warmup);
             let stats = trainer.step(
                 Batch {
                     inputs: &inputs,
                     targets: &targets,
                     mask: &mask,
+                    activity,
                 },
                 &mut noise_rng,
                 clip,
@@ -286,8 +319,9 @@ struct TrialSource {
 }
 
 impl TrialSource {
-    fn new(ctx: &StageContext, repeats: usize) -> Result<TrialSource, OpError> {
-        let pool = if ctx.has_input("data") {
+    /// With `recording`, the data input holds recorded units, not trials: trials come from the task.
+    fn new(ctx: &StageContext, repeats: usize, recording: bool) -> Result<TrialSource, OpError> {
+        let pool = if ctx.has_input("data") && !recording {
             let from = ctx.stage_input("data")?;
             let pool = TrialPool::from_table(&ctx.read_table(from, "trials")?, &from.stage)?;
             pool.check_repeats(repeats, &from.stage)?;
@@ -305,6 +339,22 @@ impl TrialSource {
             None => Ok(task.generate(n, "standard", rng)?.repeat_each(self.repeats)),
         }
     }
+}
+
+/// The recorded units of the data input, for an `activity` term.
+fn recorded_units(ctx: &StageContext, units: usize) -> Result<RecordedUnits, OpError> {
+    if !ctx.has_input("data") {
+        return Err(OpError::invalid(
+            "the loss has an `activity` term but `train` has no data: give it the recorded units, e.g. `train(net, task, loss, data = recorded)` with `data recorded = sample_units(...)`",
+        ));
+    }
+    let from = ctx.stage_input("data")?;
+    RecordedUnits::from_tables(
+        &ctx.read_table(from, "assignment")?,
+        &ctx.read_table(from, "recorded")?,
+        units,
+        &from.stage,
+    )
 }
 
 /// The diffusion schedule where the loss has a `diffusion` term: over the task's response epoch

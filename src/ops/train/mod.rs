@@ -3,6 +3,7 @@
 mod data_pool;
 mod evaluate;
 mod fit;
+mod recorded_units;
 mod schedule;
 mod trajectories;
 
