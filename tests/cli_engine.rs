@@ -420,3 +420,20 @@ fn the_same_file_and_seed_give_the_same_bytes() {
         .unwrap());
     assert_ne!(entries("cache_c"), ea);
 }
+
+#[test]
+fn a_reader_that_closes_the_pipe_early_is_not_a_crash() {
+    let p = Project::new();
+    let mut child = p
+        .command(&["ops"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn rnx");
+    // Close the read end at once, as `rnx ops | head -1` does after its first line.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait for rnx");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(out.status.success(), "{:?}: {err}", out.status);
+}

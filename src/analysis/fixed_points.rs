@@ -127,21 +127,20 @@ fn newton_step(map: &RnnMap, x: &[f64]) -> Option<Vec<f64>> {
 }
 
 /// Eigenvalues of a row-major n x n real matrix, sorted by decreasing modulus; `None` when the
-/// QR iteration does not converge. nalgebra's Francis iteration can cycle on matrices with many
-/// equal rows (a ReLU network's Jacobian, where silent units contribute identical rows), so a
-/// failed attempt is retried on the matrix with a tiny fixed perturbation (1e-12 relative),
-/// which moves the eigenvalues by about that much.
+/// QR iteration does not converge.
+///
+/// A column (or row) whose only nonzero entry is on the diagonal gives that entry as an eigenvalue
+/// exactly (expand the characteristic determinant along it), and is removed before the QR
+/// iteration. A ReLU network's Jacobian has such a column for every silent unit, and those many
+/// equal eigenvalues make nalgebra's Francis iteration cycle; removing them exactly avoids it. A
+/// remaining failure is retried once on the matrix with a tiny fixed perturbation (1e-12
+/// relative), which moves the eigenvalues by about that much.
 pub fn eigenvalues(matrix: &[f64], n: usize) -> Option<Vec<(f64, f64)>> {
-    const MAX_ITERATIONS: usize = 10_000;
-    let m = nalgebra::DMatrix::from_row_slice(n, n, matrix);
-    let schur = nalgebra::linalg::Schur::try_new(m.clone(), f64::EPSILON, MAX_ITERATIONS).or_else(|| {
-        let scale = 1e-12 * m.amax().max(1.0);
-        let nudged = nalgebra::DMatrix::from_fn(n, n, |i, j| {
-            m[(i, j)] + scale * (((i * 7 + j * 13) % 17) as f64 - 8.0) / 8.0
-        });
-        nalgebra::linalg::Schur::try_new(nudged, f64::EPSILON, MAX_ITERATIONS)
-    })?;
-    let mut ev: Vec<(f64, f64)> = schur.complex_eigenvalues().iter().map(|c| (c.re, c.im)).collect();
+    let (mut ev, kept) = deflate(matrix, n);
+    let m = nalgebra::DMatrix::from_fn(kept.len(), kept.len(), |i, j| matrix[kept[i] * n + kept[j]]);
+    if !kept.is_empty() {
+        ev.extend(schur_eigenvalues(&m)?);
+    }
     ev.sort_by(|a, b| {
         b.0.hypot(b.1)
             .total_cmp(&a.0.hypot(a.1))
@@ -151,8 +150,85 @@ pub fn eigenvalues(matrix: &[f64], n: usize) -> Option<Vec<(f64, f64)>> {
     Some(ev)
 }
 
+/// Splits off the eigenvalues given by columns and rows that are zero off the diagonal (within
+/// the indices still kept), repeatedly; returns them and the indices left.
+fn deflate(matrix: &[f64], n: usize) -> (Vec<(f64, f64)>, Vec<usize>) {
+    let mut kept: Vec<usize> = (0..n).collect();
+    let mut found = Vec::new();
+    loop {
+        let isolated = kept.iter().position(|&j| {
+            let column_clear = kept.iter().all(|&i| i == j || matrix[i * n + j] == 0.0);
+            let row_clear = kept.iter().all(|&i| i == j || matrix[j * n + i] == 0.0);
+            column_clear || row_clear
+        });
+        match isolated {
+            Some(p) => {
+                let j = kept.remove(p);
+                found.push((matrix[j * n + j], 0.0));
+            }
+            None => return (found, kept),
+        }
+    }
+}
+
+fn schur_eigenvalues(m: &nalgebra::DMatrix<f64>) -> Option<Vec<(f64, f64)>> {
+    const MAX_ITERATIONS: usize = 10_000;
+    let n = m.nrows();
+    let schur = nalgebra::linalg::Schur::try_new(m.clone(), f64::EPSILON, MAX_ITERATIONS).or_else(|| {
+        let scale = 1e-12 * m.amax().max(1.0);
+        let nudged = nalgebra::DMatrix::from_fn(n, n, |i, j| {
+            m[(i, j)] + scale * (((i * 7 + j * 13) % 17) as f64 - 8.0) / 8.0
+        });
+        nalgebra::linalg::Schur::try_new(nudged, f64::EPSILON, MAX_ITERATIONS)
+    })?;
+    Some(schur.complex_eigenvalues().iter().map(|c| (c.re, c.im)).collect())
+}
+
 fn distance(a: &[f64], b: &[f64]) -> f64 {
     a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum::<f64>().sqrt()
+}
+
+#[cfg(test)]
+mod deflation_tests {
+    use super::eigenvalues;
+
+    /// A ReLU-like Jacobian: (1 - a) I + a W D with most units silent (D = 0), so most columns
+    /// are (1 - a) e_j. Its spectrum is (1 - a) for each silent unit plus that of the active block.
+    #[test]
+    fn silent_units_give_exact_eigenvalues_and_the_rest_come_from_the_active_block() {
+        let n = 60;
+        let a = 0.2;
+        let mut rng = crate::rng::Rng::derive(5, "relu-jacobian");
+        let w: Vec<f64> = (0..n * n).map(|_| rng.normal() * 1.5 / (n as f64).sqrt()).collect();
+        let active: Vec<bool> = (0..n).map(|j| j % 5 == 0).collect();
+        let jac: Vec<f64> = (0..n * n)
+            .map(|k| {
+                let (i, j) = (k / n, k % n);
+                let diag = if i == j { 1.0 - a } else { 0.0 };
+                diag + if active[j] { a * w[k] } else { 0.0 }
+            })
+            .collect();
+        let ev = eigenvalues(&jac, n).expect("converges");
+        assert_eq!(ev.len(), n);
+        let silent = ev
+            .iter()
+            .filter(|(re, im)| (re - (1.0 - a)).abs() < 1e-12 && *im == 0.0)
+            .count();
+        assert!(silent >= 48, "{silent} eigenvalues at 1 - a");
+        // The active block's eigenvalues, computed on their own, are all in the spectrum.
+        let idx: Vec<usize> = (0..n).filter(|&j| active[j]).collect();
+        let block: Vec<f64> = idx
+            .iter()
+            .flat_map(|&i| idx.iter().map(move |&j| (i, j)))
+            .map(|(i, j)| jac[i * n + j])
+            .collect();
+        for (re, im) in eigenvalues(&block, idx.len()).unwrap() {
+            assert!(
+                ev.iter().any(|(r, m)| (r - re).abs() < 1e-9 && (m - im).abs() < 1e-9),
+                "{re} + {im}i missing"
+            );
+        }
+    }
 }
 
 #[cfg(test)]

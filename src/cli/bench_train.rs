@@ -4,6 +4,7 @@
 
 use super::EXIT_FAILURE;
 use super::args::BenchArgs;
+use super::stdout::outln;
 use crate::analysis::activation::Activation;
 use crate::nn::ctrnn::{Ctrnn, CtrnnConfig};
 use crate::nn::trainer::{Batch, Trainer};
@@ -35,18 +36,18 @@ pub fn run(args: &BenchArgs) -> u8 {
     let ours_peak = peak_rss_mb();
     let flops = step_flops();
     let matmul = matmul_gflops();
-    println!(
+    outln!(
         "rnx (candle, cpu):  {:.1} ms/step  {:.1} GFLOP/s  peak RSS {:.0} MB",
         ours,
         flops / ours / 1e6,
         ours_peak
     );
-    println!(
+    outln!(
         "large-matmul throughput here: {matmul:.1} GFLOP/s (1024x1024x1024, candle), so the step reaches {:.0} % of it",
         100.0 * flops / ours / 1e6 / matmul
     );
     let Some(python) = &args.python else {
-        println!("reference: none (pass --python PATH to a python with torch; benches/setup_torch.sh makes one)");
+        outln!("reference: none (pass --python PATH to a python with torch; benches/setup_torch.sh makes one)");
         return 0;
     };
     let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/torch_ctrnn.py");
@@ -80,14 +81,14 @@ pub fn run(args: &BenchArgs) -> u8 {
         return EXIT_FAILURE;
     };
     let theirs = v["median_ms"].as_f64().unwrap_or(f64::NAN);
-    println!(
+    outln!(
         "PyTorch {} (cpu):  {:.1} ms/step  {:.1} GFLOP/s  peak RSS {:.0} MB",
         v["torch"].as_str().unwrap_or("?"),
         theirs,
         flops / theirs / 1e6,
         v["peak_rss_mb"].as_f64().unwrap_or(f64::NAN)
     );
-    println!(
+    outln!(
         "ratio rnx / PyTorch step time: {:.2} (target 0.5 or lower)",
         ours / theirs
     );

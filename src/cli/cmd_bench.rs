@@ -6,6 +6,7 @@
 
 use super::EXIT_FAILURE;
 use super::args::BenchArgs;
+use super::stdout::out;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -106,7 +107,7 @@ pub fn run(args: BenchArgs) -> u8 {
             let _ = std::fs::remove_dir_all(&dir);
         }
     }
-    print!("{report}");
+    out!("{report}");
     0
 }
 

@@ -3,12 +3,13 @@
 use super::EXIT_FAILURE;
 use super::args::PipelineArgs;
 use super::front::front;
+use super::stdout::outln;
 
 pub fn run(args: PipelineArgs) -> u8 {
     match front(&args) {
         Ok(f) => {
             let stages = f.pipeline.decls.iter().filter(|d| d.kind.is_stage()).count();
-            println!(
+            outln!(
                 "ok: pipeline `{}`: {} declarations, {} stages, {} stage instances",
                 f.pipeline.name,
                 f.pipeline.decls.len(),

@@ -3,11 +3,12 @@
 use super::EXIT_FAILURE;
 use super::args::GraphArgs;
 use super::front::front;
+use super::stdout::out;
 
 pub fn run(args: GraphArgs) -> u8 {
     match front(&args.pipeline) {
         Ok(f) => {
-            print!(
+            out!(
                 "{}",
                 if args.mermaid {
                     f.plan.to_mermaid()

@@ -2,6 +2,7 @@
 
 use super::EXIT_FAILURE;
 use super::args::OpsArgs;
+use super::stdout::out;
 use crate::check::{SEED_PARAM, did_you_mean};
 use crate::ops::{Operator, lookup, operators};
 use crate::schema::{OpSchema, ParamSpec, ParamType};
@@ -10,12 +11,12 @@ use std::fmt::Write;
 pub fn run(args: OpsArgs) -> u8 {
     match args.name {
         None => {
-            print!("{}", catalogue());
+            out!("{}", catalogue());
             0
         }
         Some(name) => match lookup(&name) {
             Some(op) => {
-                print!("{}", describe(op));
+                out!("{}", describe(op));
                 0
             }
             None => {

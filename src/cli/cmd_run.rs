@@ -3,6 +3,7 @@
 use super::args::RunArgs;
 use super::front::{Session, session, theme};
 use super::progress::{Display, install_interrupt_handler};
+use super::stdout::outln;
 use super::{EXIT_FAILURE, EXIT_INTERRUPTED};
 use crate::exec::{RunOptions, State, run as run_plan, status};
 
@@ -22,9 +23,9 @@ pub fn run(args: RunArgs) -> u8 {
         let to_run: Vec<_> = states.iter().filter(|s| s.state != State::Cached).collect();
         for s in &to_run {
             let reasons: Vec<String> = s.reasons.iter().map(|r| r.to_string()).collect();
-            println!("would run  {}  ({})", s.name, reasons.join("; "));
+            outln!("would run  {}  ({})", s.name, reasons.join("; "));
         }
-        println!("{} to run, {} cached", to_run.len(), states.len() - to_run.len());
+        outln!("{} to run, {} cached", to_run.len(), states.len() - to_run.len());
         return 0;
     }
     let jobs = args

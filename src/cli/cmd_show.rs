@@ -3,6 +3,7 @@
 use super::EXIT_FAILURE;
 use super::args::ShowArgs;
 use super::front::{Session, session};
+use super::stdout::{out, outln};
 use super::table_print::head;
 use crate::check::did_you_mean;
 use crate::exec::{State, status};
@@ -72,13 +73,13 @@ pub fn run(args: ShowArgs) -> u8 {
         let path = dir.join(&wanted);
         match crate::table::read_parquet(&path) {
             Ok(batch) => {
-                println!(
+                outln!(
                     "{}  ({} rows; tables: {})",
                     path.display(),
                     batch.num_rows(),
                     tables.join(", ")
                 );
-                print!("{}", head(&batch, args.rows));
+                out!("{}", head(&batch, args.rows));
             }
             Err(e) => {
                 eprintln!("error: {e}");

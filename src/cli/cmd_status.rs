@@ -3,6 +3,7 @@
 use super::EXIT_FAILURE;
 use super::args::StatusArgs;
 use super::front::{Session, session};
+use super::stdout::outln;
 use crate::exec::{State, status};
 
 pub fn run(args: StatusArgs) -> u8 {
@@ -19,7 +20,7 @@ pub fn run(args: StatusArgs) -> u8 {
     let states = status(&f.plan, &store, &records, &device);
     if args.json {
         match serde_json::to_string_pretty(&states) {
-            Ok(text) => println!("{text}"),
+            Ok(text) => outln!("{text}"),
             Err(e) => {
                 eprintln!("error: {e}");
                 return EXIT_FAILURE;
@@ -28,7 +29,7 @@ pub fn run(args: StatusArgs) -> u8 {
         return 0;
     }
     let width = states.iter().map(|s| s.name.len()).max().unwrap_or(5).max(5);
-    println!("{:<8} {:<width$}  REASON", "STATE", "STAGE");
+    outln!("{:<8} {:<width$}  REASON", "STATE", "STAGE");
     for s in &states {
         let state = match s.state {
             State::Cached => "cached",
@@ -36,7 +37,7 @@ pub fn run(args: StatusArgs) -> u8 {
             State::Missing => "missing",
         };
         let reasons: Vec<String> = s.reasons.iter().map(|r| r.to_string()).collect();
-        println!("{state:<8} {:<width$}  {}", s.name, reasons.join("; ").trim_end());
+        outln!("{state:<8} {:<width$}  {}", s.name, reasons.join("; ").trim_end());
     }
     let cached = states.iter().filter(|s| s.state == State::Cached).count();
     eprintln!(

@@ -11,6 +11,7 @@ mod cmd_show;
 mod cmd_status;
 mod front;
 mod progress;
+mod stdout;
 mod table_print;
 
 use args::{Cli, Command};

@@ -22,7 +22,7 @@ pub struct FixedPoints;
 static SCHEMA: OpSchema = OpSchema {
     name: "fixed_points",
     kinds: &[DeclKind::Analysis],
-    version: 1,
+    version: 2,
     doc: "Fixed points per condition under an epoch's mean input: q-minimisation from trajectory states, dedup, Jacobian eigenvalues, stability.",
     inputs: &[
         TRAINED_NETWORK,

@@ -26,15 +26,12 @@ static SCHEMA: OpSchema = OpSchema {
         many: false,
         doc: "A `recordings` stage: the teacher's `rates` table.",
     }],
-    params: &[
-        ParamSpec::new(
-            "fraction",
-            ParamType::float(0.0, 1.0),
-            "0.1",
-            "Fraction of teacher units recorded (rounded to whole units; 0 records none).",
-        ),
-        ParamSpec::new("seed", ParamType::int(0, i64::MAX), "0", "Seed of the choice of units."),
-    ],
+    params: &[ParamSpec::new(
+        "fraction",
+        ParamType::float(0.0, 1.0),
+        "0.1",
+        "Fraction of teacher units recorded (rounded to whole units; 0 records none).",
+    )],
     outputs: &[
         OutputSpec {
             name: "assignment",
@@ -78,7 +75,7 @@ impl StageOp for SampleUnits {
 
     fn run(&self, ctx: &mut StageContext) -> Result<(), OpError> {
         let p = ctx.params;
-        let (fraction, seed) = (p.f64("fraction")?, p.i64("seed")? as u64);
+        let fraction = p.f64("fraction")?;
         let from = ctx.stage_input("recordings")?;
         let rates = ctx.read_table(from, "rates")?;
         let units: Vec<usize> = rates
@@ -93,7 +90,10 @@ impl StageOp for SampleUnits {
                 from.stage
             )));
         }
-        let chosen = choose(&units, fraction, seed);
+        // The stage's seed is derived from the pipeline's, the declaration's name and its `seed`
+        // parameter, not from sweep coordinates: the members of a `fraction` sweep record nested
+        // sets of units.
+        let chosen = choose(&units, fraction, &mut ctx.rng("units"));
         let rows = rows_of_variant(&rates, TRAINED_VARIANT, &from.stage)?;
         let mut recorded = TableBuilder::new()
             .i64("condition", pick_i64(&rates, "condition", &rows)?)
@@ -117,12 +117,12 @@ impl StageOp for SampleUnits {
     }
 }
 
-/// round(fraction * n) of the units, drawn without replacement by a seeded shuffle, in the
-/// order drawn.
-pub fn choose(units: &[usize], fraction: f64, seed: u64) -> Vec<usize> {
+/// round(fraction * n) of the units, drawn without replacement by a shuffle, in the order drawn:
+/// with the same generator a smaller fraction records a subset of a larger one.
+pub fn choose(units: &[usize], fraction: f64, rng: &mut Rng) -> Vec<usize> {
     let k = (fraction * units.len() as f64).round() as usize;
     let mut shuffled = units.to_vec();
-    Rng::derive(seed, "sample_units").shuffle(&mut shuffled);
+    rng.shuffle(&mut shuffled);
     shuffled.truncate(k.min(units.len()));
     shuffled
 }
@@ -156,16 +156,17 @@ mod tests {
     #[test]
     fn a_fraction_of_distinct_units_is_chosen_by_seed() {
         let units: Vec<usize> = (0..200).collect();
-        let a = choose(&units, 0.05, 1);
+        let pick = |fraction: f64, seed: u64| choose(&units, fraction, &mut Rng::derive(seed, "units"));
+        let a = pick(0.05, 1);
         assert_eq!(a.len(), 10);
         let mut sorted = a.clone();
         sorted.sort();
         sorted.dedup();
         assert_eq!(sorted.len(), 10, "no unit twice");
-        assert_eq!(a, choose(&units, 0.05, 1));
-        assert_ne!(a, choose(&units, 0.05, 2));
-        assert!(choose(&units, 0.0, 1).is_empty());
-        assert_eq!(choose(&units, 0.01, 1).len(), 2);
-        assert_eq!(choose(&units, 1.0, 1).len(), 200);
+        assert_eq!(a, pick(0.05, 1));
+        assert_ne!(a, pick(0.05, 2));
+        assert!(pick(0.0, 1).is_empty());
+        assert_eq!(pick(0.01, 1), a[..2], "a smaller fraction records a subset");
+        assert_eq!(pick(1.0, 1).len(), 200);
     }
 }
