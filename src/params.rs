@@ -90,6 +90,19 @@ impl Params {
         }
     }
 
+    pub fn list_str(&self, name: &str) -> Result<Vec<String>, OpError> {
+        match self.require(name)? {
+            Value::List(items) => items
+                .iter()
+                .map(|v| match v {
+                    Value::Str(s) => Ok(s.clone()),
+                    other => Err(Self::wrong(name, "a list of strings", other)),
+                })
+                .collect(),
+            v => Err(Self::wrong(name, "a list", v)),
+        }
+    }
+
     /// A nested block parameter, as its own parameter set.
     pub fn block(&self, name: &str) -> Result<Params, OpError> {
         match self.require(name)? {

@@ -3,6 +3,7 @@
 //! fraction of reaches that end within a tolerance of it.
 
 use super::network_run::NetworkRun;
+use crate::ops::task::TrialBatch;
 use crate::ops::train::TRAINED_NETWORK;
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
@@ -81,23 +82,14 @@ impl StageOp for Generalisation {
 
     fn run(&self, ctx: &mut StageContext) -> Result<(), OpError> {
         let p = ctx.params;
-        let variants: Vec<String> = match p.get("variants") {
-            Some(crate::value::Value::List(items)) => items
-                .iter()
-                .map(|v| match v {
-                    crate::value::Value::Str(s) => Ok(s.clone()),
-                    other => Err(OpError::internal(format!("variant {other} is not a string"))),
-                })
-                .collect::<Result<_, _>>()?,
-            _ => return Err(OpError::internal("`variants` is not a list")),
-        };
+        let variants = p.list_str("variants")?;
         let (n, tolerance) = (p.usize("trials")?, p.f64("tolerance")?);
         let (mut errors, mut successes) = (Vec::new(), Vec::new());
         for (i, variant) in variants.iter().enumerate() {
             ctx.check_interrupted()?;
             ctx.progress(i as u64, variants.len() as u64, variant);
             let run = NetworkRun::sample(ctx, n, variant, variant)?;
-            let (error, success) = endpoints(&run, tolerance)?;
+            let (error, success) = endpoints(&run.batch, &run.outputs, tolerance)?;
             errors.push(error);
             successes.push(success);
         }
@@ -121,8 +113,7 @@ impl StageOp for Generalisation {
 
 /// Mean endpoint error and success rate: the hand at each trial's last counted step against the
 /// target in the trial's conditions.
-fn endpoints(run: &NetworkRun, tolerance: f64) -> Result<(f64, f64), OpError> {
-    let b = &run.batch;
+fn endpoints(b: &TrialBatch, outputs: &[f32], tolerance: f64) -> Result<(f64, f64), OpError> {
     let column = |name: &str| {
         b.conditions.get(name).ok_or_else(|| {
             OpError::invalid(format!(
@@ -141,7 +132,7 @@ fn endpoints(run: &NetworkRun, tolerance: f64) -> Result<(f64, f64), OpError> {
             .find(|&s| b.mask[(trial * b.n_steps + s) * 2] > 0.0)
             .ok_or_else(|| OpError::invalid(format!("trial {trial} has no counted step")))?;
         let row = (trial * b.n_steps + last) * 2;
-        let (x, y) = (run.outputs[row] as f64, run.outputs[row + 1] as f64);
+        let (x, y) = (outputs[row] as f64, outputs[row + 1] as f64);
         let error = (x - tx[trial]).hypot(y - ty[trial]);
         total += error;
         if error <= tolerance * tx[trial].hypot(ty[trial]) {
@@ -150,4 +141,34 @@ fn endpoints(run: &NetworkRun, tolerance: f64) -> Result<(f64, f64), OpError> {
     }
     let n = b.n_trials.max(1) as f64;
     Ok((total / n, hits as f64 / n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::TaskOp;
+    use crate::rng::Rng;
+
+    fn reaches() -> TrialBatch {
+        let params = crate::ops::default_params("delayed_reach").expect("a registered task");
+        let task = crate::ops::tasks::DelayedReach.build(&params).expect("defaults build");
+        task.generate(32, "novel_targets", &mut Rng::derive(4, "reaches"))
+            .expect("trials")
+    }
+
+    #[test]
+    fn a_perfect_reach_has_no_error_and_staying_put_misses_by_the_radius() {
+        let b = reaches();
+        let (error, success) = endpoints(&b, &b.targets, 0.2).unwrap();
+        assert!(error < 1e-6 && success == 1.0, "{error} {success}");
+        let still = vec![0f32; b.targets.len()];
+        let (error, success) = endpoints(&b, &still, 0.2).unwrap();
+        assert!((error - 1.0).abs() < 1e-9 && success == 0.0, "{error} {success}");
+        // Ending halfway along the reach misses by half the radius: a success only with a
+        // tolerance of at least one half.
+        let half: Vec<f32> = b.targets.iter().map(|t| t * 0.5).collect();
+        let (error, success) = endpoints(&b, &half, 0.4).unwrap();
+        assert!((error - 0.5).abs() < 1e-6 && success == 0.0, "{error} {success}");
+        assert_eq!(endpoints(&b, &half, 0.6).unwrap().1, 1.0);
+    }
 }

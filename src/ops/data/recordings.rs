@@ -70,16 +70,7 @@ impl StageOp for Recordings {
     }
 
     fn run(&self, ctx: &mut StageContext) -> Result<(), OpError> {
-        let variants: Vec<String> = match ctx.params.get("variants") {
-            Some(crate::value::Value::List(items)) => items
-                .iter()
-                .map(|v| match v {
-                    crate::value::Value::Str(s) => Ok(s.clone()),
-                    other => Err(OpError::internal(format!("variant {other} is not a string"))),
-                })
-                .collect::<Result<_, _>>()?,
-            _ => return Err(OpError::internal("`variants` is not a list")),
-        };
+        let variants = ctx.params.list_str("variants")?;
         if variants.is_empty() {
             return Err(OpError::invalid("`variants` names no variant to record"));
         }
