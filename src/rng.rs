@@ -103,6 +103,22 @@ impl Rng {
         }
     }
 
+    /// `d` random orthonormal vectors of length `n`: Gaussian vectors, orthogonalised in turn
+    /// (modified Gram-Schmidt). Needs d <= n.
+    pub fn orthonormal(&mut self, n: usize, d: usize) -> Vec<Vec<f64>> {
+        let mut basis: Vec<Vec<f64>> = Vec::new();
+        while basis.len() < d {
+            let mut v: Vec<f64> = (0..n).map(|_| self.normal()).collect();
+            for b in &basis {
+                let dot: f64 = v.iter().zip(b).map(|(x, y)| x * y).sum();
+                v.iter_mut().zip(b).for_each(|(x, y)| *x -= dot * y);
+            }
+            let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+            basis.push(v.into_iter().map(|x| x / norm).collect());
+        }
+        basis
+    }
+
     /// Fisher-Yates shuffle.
     pub fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {

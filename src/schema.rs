@@ -186,6 +186,19 @@ pub struct InputSpec {
     pub doc: &'static str,
 }
 
+impl InputSpec {
+    /// The one `task` input of an analysis that runs a network on that task.
+    pub const fn task(doc: &'static str) -> InputSpec {
+        InputSpec {
+            name: "task",
+            accepts: &[DeclKind::Task],
+            required: true,
+            many: false,
+            doc,
+        }
+    }
+}
+
 /// One column of an output table.
 #[derive(Debug, Clone, Copy)]
 pub struct ColumnSpec {

@@ -330,21 +330,6 @@ mod tests {
     const STEPS: usize = 100;
     const DT: f64 = 0.01;
 
-    /// `d` random orthonormal vectors of length `n` (Gram-Schmidt on Gaussian vectors).
-    fn orthonormal(n: usize, d: usize, rng: &mut Rng) -> Vec<Vec<f64>> {
-        let mut basis: Vec<Vec<f64>> = Vec::new();
-        while basis.len() < d {
-            let mut v: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
-            for b in &basis {
-                let dot: f64 = v.iter().zip(b).map(|(x, y)| x * y).sum();
-                v.iter_mut().zip(b).for_each(|(x, y)| *x -= dot * y);
-            }
-            let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-            basis.push(v.into_iter().map(|x| x / norm).collect());
-        }
-        basis
-    }
-
     /// Eight conditions of 100 x 20 activity: a 4-D latent `latent(condition, time)` embedded by a
     /// random orthonormal 20 x 4 matrix, plus `shared(time)` along a fifth orthonormal direction
     /// (the same for every condition), plus Gaussian noise of std `noise` on every unit.
@@ -355,7 +340,7 @@ mod tests {
         shared: impl Fn(f64) -> f64,
     ) -> Vec<Vec<f64>> {
         let mut rng = Rng::derive(seed, "jpca-test");
-        let basis = orthonormal(UNITS, 5, &mut rng);
+        let basis = rng.orthonormal(UNITS, 5);
         (0..CONDITIONS)
             .map(|c| {
                 let mut rows = Vec::with_capacity(STEPS * UNITS);

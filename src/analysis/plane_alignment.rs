@@ -98,21 +98,6 @@ mod tests {
     const N_UNITS: usize = 20;
     const N_BINS: usize = 16;
 
-    /// An orthonormal set of `k` random directions in N_UNITS dimensions (Gram-Schmidt).
-    fn orthonormal_basis(rng: &mut Rng, k: usize) -> Vec<Vec<f64>> {
-        let mut basis: Vec<Vec<f64>> = Vec::new();
-        while basis.len() < k {
-            let mut v: Vec<f64> = (0..N_UNITS).map(|_| rng.normal()).collect();
-            for b in &basis {
-                let dot: f64 = v.iter().zip(b).map(|(x, y)| x * y).sum();
-                v.iter_mut().zip(b).for_each(|(x, y)| *x -= dot * y);
-            }
-            let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-            basis.push(v.into_iter().map(|x| x / norm).collect());
-        }
-        basis
-    }
-
     /// Bin means on a ring of `radius` in span(a, b), shifted by `offset`, plus Gaussian noise.
     fn ring(a: &[f64], b: &[f64], radius: f64, offset: &[f64], noise: f64, rng: &mut Rng) -> Vec<Vec<f64>> {
         (0..N_BINS)
@@ -131,7 +116,7 @@ mod tests {
 
     fn parallel(noise: f64) -> PlaneAlignment {
         let mut rng = Rng::derive(31, "plane-parallel");
-        let e = orthonormal_basis(&mut rng, 3);
+        let e = rng.orthonormal(N_UNITS, 3);
         let upper_offset: Vec<f64> = e[2].iter().zip(&e[0]).map(|(z, x)| 1.5 * z + 0.3 * x).collect();
         let upper = ring(&e[0], &e[1], 1.0, &upper_offset, noise, &mut rng);
         let lower = ring(&e[0], &e[1], 0.8, &scaled(&e[2], -1.5), noise, &mut rng);
@@ -140,7 +125,7 @@ mod tests {
 
     fn orthogonal(noise: f64) -> PlaneAlignment {
         let mut rng = Rng::derive(32, "plane-orthogonal");
-        let e = orthonormal_basis(&mut rng, 3);
+        let e = rng.orthonormal(N_UNITS, 3);
         let upper = ring(&e[0], &e[1], 1.0, &scaled(&e[2], 0.5), noise, &mut rng);
         let lower = ring(&e[1], &e[2], 0.9, &scaled(&e[0], -0.5), noise, &mut rng);
         plane_alignment(&upper, &lower).unwrap()
@@ -156,7 +141,7 @@ mod tests {
     #[test]
     fn rings_in_one_plane_are_aligned() {
         let mut rng = Rng::derive(33, "plane-same");
-        let e = orthonormal_basis(&mut rng, 2);
+        let e = rng.orthonormal(N_UNITS, 2);
         let upper = ring(&e[0], &e[1], 1.0, &scaled(&e[0], 0.7), 0.0, &mut rng);
         let lower = ring(&e[0], &e[1], 0.6, &scaled(&e[1], -0.4), 0.0, &mut rng);
         let result = plane_alignment(&upper, &lower).unwrap();

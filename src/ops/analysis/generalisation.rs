@@ -18,13 +18,7 @@ static SCHEMA: OpSchema = OpSchema {
     doc: "Endpoint error and success rate of a reaching network on each task variant (trained or not).",
     inputs: &[
         TRAINED_NETWORK,
-        InputSpec {
-            name: "task",
-            accepts: &[DeclKind::Task],
-            required: true,
-            many: false,
-            doc: "A reach task whose conditions give `target_x` and `target_y` (`delayed_reach`).",
-        },
+        InputSpec::task("A reach task whose conditions give `target_x` and `target_y` (`delayed_reach`)."),
     ],
     params: &[
         ParamSpec::new(

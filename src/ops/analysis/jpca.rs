@@ -17,13 +17,7 @@ static SCHEMA: OpSchema = OpSchema {
     doc: "jPCA of condition-averaged activity around movement onset: R^2 of skew-symmetric and unconstrained linear dynamics, their ratio, rotation frequencies.",
     inputs: &[
         TRAINED_NETWORK,
-        InputSpec {
-            name: "task",
-            accepts: &[DeclKind::Task],
-            required: true,
-            many: false,
-            doc: "A reach task with a `movement` epoch (`delayed_reach`).",
-        },
+        InputSpec::task("A reach task with a `movement` epoch (`delayed_reach`)."),
     ],
     params: &[
         ParamSpec::new("trials", ParamType::int(8, 1_000_000), "256", "Trials to run."),

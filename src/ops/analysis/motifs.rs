@@ -18,13 +18,7 @@ static SCHEMA: OpSchema = OpSchema {
     doc: "Fraction of units tuned to the target in the late delay, fraction with multiphasic movement responses, and the condition-independent share of variance.",
     inputs: &[
         TRAINED_NETWORK,
-        InputSpec {
-            name: "task",
-            accepts: &[DeclKind::Task],
-            required: true,
-            many: false,
-            doc: "A reach task with `delay` and `movement` epochs (`delayed_reach`).",
-        },
+        InputSpec::task("A reach task with `delay` and `movement` epochs (`delayed_reach`)."),
     ],
     params: &[
         ParamSpec::new("trials", ParamType::int(16, 1_000_000), "512", "Trials to run."),

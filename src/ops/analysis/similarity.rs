@@ -28,13 +28,7 @@ static SCHEMA: OpSchema = OpSchema {
     doc: "SVCCA (mean canonical correlation of the top-k PCs) and Procrustes distance between all student and all teacher units.",
     inputs: &[
         TRAINED_NETWORK,
-        InputSpec {
-            name: "task",
-            accepts: &[DeclKind::Task],
-            required: true,
-            many: false,
-            doc: "The teacher task (`reach_teacher`): its trials drive the student.",
-        },
+        InputSpec::task("The teacher task (`reach_teacher`): its trials drive the student."),
         InputSpec {
             name: "recordings",
             accepts: &[DeclKind::Data],
