@@ -14,6 +14,7 @@ pub mod params;
 pub mod plan;
 pub mod rng;
 pub mod schema;
+pub mod share;
 pub mod source;
 pub mod syntax;
 pub mod table;

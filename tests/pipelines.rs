@@ -23,6 +23,15 @@ fn table(p: &Project, file: &str, stage: &str, name: &str) -> arrow_array::Recor
     rnx::table::read_parquet(std::path::Path::new(path)).expect("a readable table")
 }
 
+/// Runs the quick profile with `extra` arguments, writing the lock into the scratch project
+/// rather than beside the shipped pipeline.
+fn run_quick(p: &Project, file: &str, extra: &[&str]) -> std::process::Output {
+    let lock = p.path("quick.lock").to_string_lossy().into_owned();
+    let mut args = vec!["run", file, "--lock", &lock, "--profile", "quick"];
+    args.extend_from_slice(extra);
+    p.rnx(&args)
+}
+
 fn floats(t: &arrow_array::RecordBatch, column: &str) -> Vec<f64> {
     t.column_by_name(column)
         .and_then(|c| c.as_any().downcast_ref::<Float64Array>())
@@ -35,7 +44,7 @@ fn swap_errors_quick_profile_runs_end_to_end() {
     let p = Project::new();
     let file = pipeline("swap_errors.rnx");
     ok(&p.rnx(&["check", &file]));
-    let run = p.rnx(&["run", &file, "--profile", "quick"]);
+    let run = run_quick(&p, &file, &[]);
     ok(&run);
     assert_eq!(ran(&run).len(), 20, "every stage ran: {:?}", ran(&run));
 
@@ -80,24 +89,10 @@ fn swap_errors_quick_profile_runs_end_to_end() {
     assert!(metrics.contains("r2") && metrics.contains("mse"), "{metrics}");
 
     // Editing only an analysis reruns only that analysis (and the table that stacks it).
-    let edited = p.rnx(&[
-        "run",
-        &file,
-        "--profile",
-        "quick",
-        "--set",
-        "diffusion_curve.trials=800",
-    ]);
+    let edited = run_quick(&p, &file, &["--set", "diffusion_curve.trials=800"]);
     ok(&edited);
     assert_eq!(ran(&edited), ["diffusion_curve", "methods"]);
-    let again = p.rnx(&[
-        "run",
-        &file,
-        "--profile",
-        "quick",
-        "--set",
-        "diffusion_curve.trials=800",
-    ]);
+    let again = run_quick(&p, &file, &["--set", "diffusion_curve.trials=800"]);
     ok(&again);
     assert!(ran(&again).is_empty());
 }
@@ -106,7 +101,7 @@ fn swap_errors_quick_profile_runs_end_to_end() {
 fn delayed_reach_quick_profile_runs_end_to_end() {
     let p = Project::new();
     let file = pipeline("delayed_reach.rnx");
-    let run = p.rnx(&["run", &file, "--profile", "quick"]);
+    let run = run_quick(&p, &file, &[]);
     ok(&run);
 
     // One row per sweep member, each network trained below the stated error.
@@ -132,14 +127,7 @@ fn delayed_reach_quick_profile_runs_end_to_end() {
     }
 
     // Editing only the robustness levels reruns the robustness stages and what reads them.
-    let edited = p.rnx(&[
-        "run",
-        &file,
-        "--profile",
-        "quick",
-        "--set",
-        "noise.input_noise=[0, 0.2, 0.8]",
-    ]);
+    let edited = run_quick(&p, &file, &["--set", "noise.input_noise=[0, 0.2, 0.8]"]);
     ok(&edited);
     let mut reran: Vec<String> = ran(&edited)
         .into_iter()
@@ -154,7 +142,7 @@ fn delayed_reach_quick_profile_runs_end_to_end() {
 fn sparse_dynamics_quick_profile_runs_end_to_end() {
     let p = Project::new();
     let file = pipeline("sparse_dynamics.rnx");
-    let run = p.rnx(&["run", &file, "--profile", "quick"]);
+    let run = run_quick(&p, &file, &[]);
     ok(&run);
 
     // One row per recorded fraction, every student fitting the teacher's EMG.
@@ -169,7 +157,7 @@ fn sparse_dynamics_quick_profile_runs_end_to_end() {
     }
 
     // Another choice of recorded units reruns the recording and the students, never the teacher.
-    let reseeded = p.rnx(&["run", &file, "--profile", "quick", "--set", "recorded.seed=2"]);
+    let reseeded = run_quick(&p, &file, &["--set", "recorded.seed=2"]);
     ok(&reseeded);
     let reran = ran(&reseeded);
     assert!(reran.iter().any(|s| s.starts_with("student[")), "{reran:?}");

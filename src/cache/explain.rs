@@ -61,6 +61,8 @@ pub enum Reason {
     },
     /// The key changed for a reason the record cannot show (for example a newer key format).
     KeyChanged,
+    /// `rnx verify` recomputes it to compare with the lock.
+    Verify,
 }
 
 impl fmt::Display for Reason {
@@ -83,6 +85,7 @@ impl fmt::Display for Reason {
             Reason::EntryCorrupt { reason } => write!(f, "cache entry corrupt ({reason})"),
             Reason::Unreadable { message } => write!(f, "{message}"),
             Reason::KeyChanged => write!(f, "cache key changed"),
+            Reason::Verify => write!(f, "recomputing to compare with the lock"),
         }
     }
 }

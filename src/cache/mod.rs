@@ -17,9 +17,9 @@ pub use commit::Staging;
 pub use error::CacheError;
 pub use explain::{Reason, explain};
 pub use key::{KeyInputs, StageKey, hash_file};
-pub use lock::EntryLock;
-pub use manifest::{Manifest, OutputFile};
-pub use runs::{RunRecord, RunRecords, stamp};
+pub use lock::{EntryLock, STORE_LOCK, StoreLock};
+pub use manifest::{MANIFEST, Manifest, OutputFile};
+pub use runs::{RecordedOutput, RunRecord, RunRecords, stamp};
 
 use std::path::{Path, PathBuf};
 
@@ -54,13 +54,13 @@ impl Store {
     pub fn objects(&self) -> PathBuf {
         self.base().join("objects")
     }
-    fn tmp(&self) -> PathBuf {
+    pub fn tmp(&self) -> PathBuf {
         self.base().join("tmp")
     }
-    fn locks(&self) -> PathBuf {
+    pub fn locks(&self) -> PathBuf {
         self.base().join("locks")
     }
-    fn runs_dir(&self) -> PathBuf {
+    pub fn runs_dir(&self) -> PathBuf {
         self.base().join("runs")
     }
 

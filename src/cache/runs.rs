@@ -16,10 +16,31 @@ pub struct RunRecord {
     pub content_hash: String,
     /// Size and modification time (ns) of the entry's manifest when recorded.
     pub manifest_stamp: (u64, u128),
-    /// Output file names and sizes.
-    pub outputs: Vec<(String, u64)>,
+    /// Output files: names, sizes and hashes.
+    pub outputs: Vec<RecordedOutput>,
     pub key_inputs: KeyInputs,
     pub seconds: f64,
+}
+
+/// One output file of a recorded instance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecordedOutput {
+    pub name: String,
+    pub bytes: u64,
+    pub blake3: String,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub volatile: bool,
+}
+
+impl From<&super::OutputFile> for RecordedOutput {
+    fn from(o: &super::OutputFile) -> RecordedOutput {
+        RecordedOutput {
+            name: o.name.clone(),
+            bytes: o.bytes,
+            blake3: o.blake3.clone(),
+            volatile: o.volatile,
+        }
+    }
 }
 
 /// All instances' records for one pipeline file.

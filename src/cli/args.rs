@@ -30,6 +30,103 @@ pub enum Command {
     Ops(OpsArgs),
     /// Benchmarks that print ratios against a reference measured in the same run.
     Bench(BenchArgs),
+    /// Pack a pipeline, its lock and its results into one archive to share.
+    Pack(PackArgs),
+    /// Unpack an archive into a folder, checking every hash, and seed the cache from it.
+    Unpack(UnpackArgs),
+    /// Recompute stages from their cached inputs and compare their outputs with the lock.
+    Verify(VerifyArgs),
+    /// Remove cache entries that no lock references.
+    Gc(GcArgs),
+    /// Inspect the cache.
+    #[command(subcommand)]
+    Cache(CacheCommand),
+    /// Explain, stage by stage, why two runs differ (two lock files or two packs).
+    Diff(DiffArgs),
+}
+
+#[derive(Args)]
+pub struct PackArgs {
+    /// The `.rnx` pipeline file; its lock says what to pack (run it first).
+    pub file: PathBuf,
+    /// The archive to write (default: `NAME.rnxpack` in the current folder).
+    #[arg(long, short = 'o')]
+    pub output: Option<PathBuf>,
+    /// Pack only these results: `final` (stages nothing else reads) or a comma-separated list of
+    /// stages. Default: all.
+    #[arg(long, value_name = "final|STAGE,...")]
+    pub only: Option<String>,
+    /// Also pack the files that `load` stages read.
+    #[arg(long)]
+    pub with_inputs: bool,
+    #[command(flatten)]
+    pub cache: CacheArgs,
+}
+
+#[derive(Args)]
+pub struct UnpackArgs {
+    /// The `.rnxpack` archive.
+    pub pack: PathBuf,
+    /// The folder to unpack into (default: the archive's name without `.rnxpack`).
+    pub dir: Option<PathBuf>,
+    /// The cache to seed. Default: as `rnx run` would find it for the unpacked pipeline
+    /// (`$RNX_CACHE`, else `cache/` in the unpacked folder).
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+    /// Refuse archives that would unpack to more than this many bytes.
+    #[arg(long, default_value_t = 64 << 30)]
+    pub max_bytes: u64,
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    /// The `.rnx` pipeline file. It is planned with the profile and overrides its lock records.
+    pub file: PathBuf,
+    /// Stages to verify (a declaration's name, or one instance); default: all.
+    pub stages: Vec<String>,
+    #[command(flatten)]
+    pub cache: CacheArgs,
+    /// Relative tolerance for tables whose bytes differ (as numpy.allclose).
+    #[arg(long, default_value_t = 1e-5)]
+    pub rtol: f64,
+    /// Absolute tolerance for tables whose bytes differ (as numpy.allclose).
+    #[arg(long, default_value_t = 1e-8)]
+    pub atol: f64,
+    /// How many stages to recompute at once (default: the number of CPU cores).
+    #[arg(long, short = 'j')]
+    pub jobs: Option<usize>,
+}
+
+#[derive(Args)]
+pub struct GcArgs {
+    /// Keep the entries this lock references (repeatable). Default: keep what the last run of
+    /// every pipeline that used this cache references (the cache's run records).
+    #[arg(long = "keep-lock", value_name = "FILE")]
+    pub keep_locks: Vec<PathBuf>,
+    /// Say what would be removed, and remove nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// The cache folder (default: `$RNX_CACHE`, else `cache/` in the current project).
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+}
+
+#[derive(Subcommand)]
+pub enum CacheCommand {
+    /// List the cache's entries with their size, age and stage.
+    Ls {
+        /// The cache folder (default: `$RNX_CACHE`, else `cache/` in the current project).
+        #[arg(long)]
+        cache_dir: Option<PathBuf>,
+    },
+}
+
+#[derive(Args)]
+pub struct DiffArgs {
+    /// A lock file or a pack.
+    pub a: PathBuf,
+    /// Another lock file or pack.
+    pub b: PathBuf,
 }
 
 /// Which pipeline, with which overrides.
@@ -54,6 +151,10 @@ pub struct CacheArgs {
     /// Where stages that use a device run: auto, cpu or cuda. Overrides the file's `device`.
     #[arg(long)]
     pub device: Option<String>,
+    /// The lock file `run` writes and `status`, `verify` and `pack` read.
+    /// Default: `FILE.lock` beside the pipeline file.
+    #[arg(long, value_name = "PATH")]
+    pub lock: Option<PathBuf>,
 }
 
 #[derive(Args)]

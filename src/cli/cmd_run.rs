@@ -5,7 +5,9 @@ use super::front::{Session, session, theme};
 use super::progress::{Display, install_interrupt_handler};
 use super::stdout::outln;
 use super::{EXIT_FAILURE, EXIT_INTERRUPTED};
+use crate::cache::StoreLock;
 use crate::exec::{RunOptions, State, run as run_plan, status};
+use crate::share::{Lockfile, RunFacts};
 
 pub fn run(args: RunArgs) -> u8 {
     let Ok(Session {
@@ -14,6 +16,7 @@ pub fn run(args: RunArgs) -> u8 {
         store,
         records_path,
         records,
+        lock_path,
     }) = session(&args.pipeline, &args.cache)
     else {
         return EXIT_FAILURE;
@@ -38,13 +41,37 @@ pub fn run(args: RunArgs) -> u8 {
     if f.plan.instances.iter().any(|i| i.op.uses_device()) {
         eprintln!("device: {device}");
     }
+    // Shared with other runs; `rnx gc` waits for it, so it never removes what this run commits.
+    let _store_lock = match StoreLock::shared(&store) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("{:?}", miette::Report::new(e));
+            return EXIT_FAILURE;
+        }
+    };
     store.clean_staging();
     install_interrupt_handler();
     let display = Display::new();
-    let options = RunOptions { jobs, device };
+    let options = RunOptions {
+        jobs,
+        device: device.clone(),
+    };
     let summary = run_plan(&f.plan, &f.pipeline.sources, &store, &records, &options, &display);
     display.finish();
     if let Err(e) = summary.records.save(&records_path) {
+        eprintln!("{:?}", miette::Report::new(e));
+    }
+    let facts = RunFacts {
+        plan: &f.plan,
+        sources: &f.pipeline.sources,
+        pipeline_file: &args.pipeline.file,
+        profile: f.pipeline.profile.as_deref(),
+        sets: &args.pipeline.sets,
+        device: &device,
+        records: &summary.records,
+        complete: &summary.complete,
+    };
+    if let Err(e) = Lockfile::of_run(&facts, &lock_path).write(&lock_path) {
         eprintln!("{:?}", miette::Report::new(e));
     }
     let handler = miette::GraphicalReportHandler::new_themed(theme()).with_width(100);

@@ -14,6 +14,7 @@ pub fn run(args: ShowArgs) -> u8 {
         device,
         store,
         records_path: _,
+        lock_path: _,
         records,
     }) = session(&args.pipeline, &args.cache)
     else {
@@ -45,7 +46,7 @@ pub fn run(args: ShowArgs) -> u8 {
         let tables: Vec<String> = records
             .instances
             .get(&inst.name)
-            .map(|r| r.outputs.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>())
+            .map(|r| r.outputs.iter().map(|o| o.name.clone()).collect::<Vec<_>>())
             .or_else(|| {
                 crate::cache::StageKey::from_hex(key)
                     .and_then(|k| store.lookup(&k).ok().flatten())

@@ -12,6 +12,7 @@ pub fn run(args: StatusArgs) -> u8 {
         device,
         store,
         records_path: _,
+        lock_path: _,
         records,
     }) = session(&args.pipeline, &args.cache)
     else {

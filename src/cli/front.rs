@@ -77,7 +77,13 @@ pub fn cache_dir(args: &CacheArgs, file: &Path) -> PathBuf {
         .ok()
         .and_then(|p| p.parent().map(Path::to_path_buf))
         .unwrap_or_else(|| PathBuf::from("."));
-    let mut dir = Some(file_dir.as_path());
+    project_cache(&file_dir)
+}
+
+/// `cache/` in the project holding `dir` (the nearest folder holding `.git` or `rnx.toml`),
+/// else in `dir` itself.
+pub fn project_cache(file_dir: &Path) -> PathBuf {
+    let mut dir = Some(file_dir);
     while let Some(d) = dir {
         if d.join(".git").exists() || d.join("rnx.toml").exists() {
             return d.join("cache");
@@ -87,6 +93,37 @@ pub fn cache_dir(args: &CacheArgs, file: &Path) -> PathBuf {
     file_dir.join("cache")
 }
 
+/// The cache of a command that names no pipeline (`gc`, `cache ls`): the flag, else
+/// `$RNX_CACHE`, else the project cache of `near` (a file) or of the current folder.
+pub fn cache_dir_near(flag: Option<&Path>, near: Option<&Path>) -> PathBuf {
+    if let Some(dir) = flag {
+        return dir.to_path_buf();
+    }
+    if let Some(dir) = std::env::var_os("RNX_CACHE") {
+        return PathBuf::from(dir);
+    }
+    let start = near
+        .map(crate::share::absolute)
+        .and_then(|p| p.parent().map(Path::to_path_buf))
+        .or_else(|| std::env::current_dir().ok())
+        .unwrap_or_else(|| PathBuf::from("."));
+    project_cache(&start)
+}
+
+/// The store at `dir` if there is one (`None`, said on stderr, if not); `Err` once printed.
+pub fn existing_store(dir: &Path) -> Result<Option<Store>, ()> {
+    if !dir.exists() {
+        eprintln!("no cache at {}", dir.display());
+        return Ok(None);
+    }
+    Store::open(dir).map(Some).map_err(report)
+}
+
+/// Prints an error with its help to stderr.
+pub fn report(e: impl miette::Diagnostic + Send + Sync + 'static) {
+    eprintln!("{:?}", miette::Report::new(e));
+}
+
 /// A planned pipeline with its device class, cache and last run record: what `run`, `status`
 /// and `show` all start from.
 pub struct Session {
@@ -94,7 +131,10 @@ pub struct Session {
     pub device: String,
     pub store: Store,
     pub records_path: PathBuf,
+    /// The cache's record of the last run, completed from the lock file for instances the cache
+    /// has no record of (a fresh clone, an unpacked pack, another cache folder).
     pub records: RunRecords,
+    pub lock_path: PathBuf,
 }
 
 /// Loads, checks and plans the pipeline, resolves the device and opens the cache; on any error
@@ -102,14 +142,34 @@ pub struct Session {
 pub fn session(pipeline: &PipelineArgs, cache: &CacheArgs) -> Result<Session, ()> {
     let front = front(pipeline)?;
     let device = device(cache, &front.pipeline)?;
-    let (store, records_path, records) = open_cache(cache, &pipeline.file, &front.pipeline)?;
+    let (store, records_path, mut records) = open_cache(cache, &pipeline.file, &front.pipeline)?;
+    let lock_path = lock_path(cache, &pipeline.file);
+    if lock_path.exists() {
+        match crate::share::Lockfile::read(&lock_path) {
+            Ok(lock) if lock.pipeline == front.pipeline.name => {
+                for (name, record) in lock.as_records().instances {
+                    records.instances.entry(name).or_insert(record);
+                }
+            }
+            Ok(_) => {}
+            Err(e) => eprintln!("warning: {e} (ignored)"),
+        }
+    }
     Ok(Session {
         front,
         device,
         store,
         records_path,
         records,
+        lock_path,
     })
+}
+
+/// The lock file of a pipeline: `--lock`, else `FILE.lock` beside it.
+pub fn lock_path(args: &CacheArgs, file: &Path) -> PathBuf {
+    args.lock
+        .clone()
+        .unwrap_or_else(|| crate::share::default_lock_path(file))
 }
 
 /// Opens the cache and the pipeline's last run record.

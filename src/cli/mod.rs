@@ -3,12 +3,18 @@
 mod args;
 mod bench_train;
 mod cmd_bench;
+mod cmd_cache;
 mod cmd_check;
+mod cmd_diff;
+mod cmd_gc;
 mod cmd_graph;
 mod cmd_ops;
+mod cmd_pack;
 mod cmd_run;
 mod cmd_show;
 mod cmd_status;
+mod cmd_unpack;
+mod cmd_verify;
 mod front;
 mod progress;
 mod stdout;
@@ -34,6 +40,12 @@ pub fn main() -> ExitCode {
         Command::Show(a) => cmd_show::run(a),
         Command::Ops(a) => cmd_ops::run(a),
         Command::Bench(a) => cmd_bench::run(a),
+        Command::Pack(a) => cmd_pack::run(a),
+        Command::Unpack(a) => cmd_unpack::run(a),
+        Command::Verify(a) => cmd_verify::run(a),
+        Command::Gc(a) => cmd_gc::run(a),
+        Command::Cache(c) => cmd_cache::run(c),
+        Command::Diff(a) => cmd_diff::run(a),
     };
     ExitCode::from(code)
 }

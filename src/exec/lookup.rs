@@ -1,7 +1,7 @@
 //! Finding a key's committed entry, through the run record's fast path when it is still valid.
 
 use super::Done;
-use crate::cache::{CacheError, RunRecord, StageKey, Store, stamp};
+use crate::cache::{CacheError, RecordedOutput, RunRecord, StageKey, Store, stamp};
 
 /// The committed entry for `key`, or `None`. Uses `record` when it describes the same key and the
 /// entry's manifest is unchanged on disk; otherwise reads the manifest.
@@ -16,12 +16,12 @@ pub fn find(
         && stamp(&dir.join("manifest.json")) == Some(r.manifest_stamp)
         && r.outputs
             .iter()
-            .all(|(name, bytes)| std::fs::metadata(dir.join(name)).is_ok_and(|m| m.len() == *bytes))
+            .all(|o| std::fs::metadata(dir.join(&o.name)).is_ok_and(|m| m.len() == o.bytes))
     {
         let done = Done {
             key: *key,
             content_hash: r.content_hash.clone(),
-            outputs: r.outputs.iter().map(|(n, _)| n.clone()).collect(),
+            outputs: r.outputs.iter().map(|o| o.name.clone()).collect(),
         };
         return Ok(Some((done, r.clone())));
     }
@@ -43,7 +43,7 @@ pub fn record_of(store: &Store, key: &StageKey, manifest: &crate::cache::Manifes
         key: key.hex(),
         content_hash: manifest.content_hash.clone(),
         manifest_stamp: stamp,
-        outputs: manifest.outputs.iter().map(|o| (o.name.clone(), o.bytes)).collect(),
+        outputs: manifest.outputs.iter().map(RecordedOutput::from).collect(),
         key_inputs: manifest.key_inputs.clone(),
         seconds: manifest.seconds,
     };

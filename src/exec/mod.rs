@@ -3,6 +3,7 @@
 mod error;
 mod keying;
 mod lookup;
+mod recompute;
 mod report;
 mod run;
 mod status;
@@ -10,6 +11,7 @@ mod worker;
 
 pub use error::StageFailed;
 pub use keying::compute_key;
+pub use recompute::{Prepared, Readiness, prepare, recompute};
 pub use report::{Event, Reporter, Silent};
 pub use run::{RunOptions, RunSummary, run};
 pub use status::{InstanceStatus, State, status};

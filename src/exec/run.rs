@@ -27,6 +27,8 @@ pub struct RunSummary {
     pub skipped: Vec<String>,
     pub interrupted: bool,
     pub records: RunRecords,
+    /// The instances complete after the run (cached or computed), in plan order.
+    pub complete: Vec<String>,
 }
 
 impl RunSummary {
@@ -186,7 +188,9 @@ pub fn run(
 
     for &id in &plan.order {
         let inst = &plan.instances[id];
-        if done[id].is_none() {
+        if done[id].is_some() {
+            summary.complete.push(inst.name.clone());
+        } else {
             // Keep the previous record so that later explanations still compare against it.
             if let Some(r) = previous.instances.get(&inst.name) {
                 summary.records.instances.insert(inst.name.clone(), r.clone());

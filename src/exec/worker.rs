@@ -68,37 +68,15 @@ impl Job<'_> {
             return Ok(Outcome::Elsewhere(d, r));
         }
         let staging = Staging::new(self.store, self.key).map_err(cache_err)?;
-        let progress = StageProgress {
-            reporter: self.reporter,
-            name: &inst.name,
-        };
         let started = Instant::now();
-        let written = {
-            let mut ctx = StageContext::new(
-                &inst.name,
-                &inst.params,
-                inst.seed,
-                &inst.coords,
-                &self.bindings,
-                staging.dir(),
-                &progress,
-            )
-            .on_device(if inst.op.uses_device() { self.device } else { "cpu" });
-            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inst.op.run(&mut ctx)));
-            match result {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => return Err(e),
-                Err(panic) => {
-                    let what = panic
-                        .downcast_ref::<&str>()
-                        .map(|s| s.to_string())
-                        .or_else(|| panic.downcast_ref::<String>().cloned())
-                        .unwrap_or_else(|| "unknown panic".into());
-                    return Err(OpError::internal(format!("operator panicked: {what}")));
-                }
-            }
-            (ctx.written().to_vec(), ctx.volatile().to_vec())
-        };
+        let written = execute_into(
+            self.plan,
+            self.id,
+            &self.bindings,
+            self.device,
+            staging.dir(),
+            self.reporter,
+        )?;
         let seconds = started.elapsed().as_secs_f64();
         let manifest = staging
             .commit(
@@ -112,6 +90,46 @@ impl Job<'_> {
             .map_err(cache_err)?;
         let (d, r) = lookup::record_of(self.store, &self.key, &manifest);
         Ok(Outcome::Ran(d, r))
+    }
+}
+
+/// Runs an instance's operator into `dir`, catching a panic as an internal error. Returns the
+/// files it wrote and which of them are volatile. Commits nothing.
+pub fn execute_into(
+    plan: &Plan,
+    id: InstanceId,
+    bindings: &BTreeMap<String, InputBinding>,
+    device: &str,
+    dir: &std::path::Path,
+    reporter: &dyn Reporter,
+) -> Result<(Vec<String>, Vec<String>), OpError> {
+    let inst = &plan.instances[id];
+    let progress = StageProgress {
+        reporter,
+        name: &inst.name,
+    };
+    let mut ctx = StageContext::new(
+        &inst.name,
+        &inst.params,
+        inst.seed,
+        &inst.coords,
+        bindings,
+        dir,
+        &progress,
+    )
+    .on_device(if inst.op.uses_device() { device } else { "cpu" });
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inst.op.run(&mut ctx)));
+    match result {
+        Ok(Ok(())) => Ok((ctx.written().to_vec(), ctx.volatile().to_vec())),
+        Ok(Err(e)) => Err(e),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Err(OpError::internal(format!("operator panicked: {what}")))
+        }
     }
 }
 
