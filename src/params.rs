@@ -5,7 +5,7 @@ use crate::value::Value;
 use std::collections::BTreeMap;
 
 /// The parameters of one declaration instance, with defaults filled in and sweeps resolved.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Params {
     values: BTreeMap<String, Value>,
 }
@@ -23,6 +23,11 @@ impl Params {
 
     pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
         self.values.iter()
+    }
+
+    /// Removes a parameter and returns it.
+    pub fn take(&mut self, name: &str) -> Option<Value> {
+        self.values.remove(name)
     }
 
     pub fn get(&self, name: &str) -> Option<&Value> {

@@ -7,7 +7,7 @@ use crate::units::Dimension;
 use std::fmt;
 
 /// The six kinds of declaration. The first three are definitions, the last three are stages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum DeclKind {
     Task,
     Model,

@@ -3,7 +3,7 @@
 use std::fmt;
 
 /// What a quantity measures. A parameter accepts exactly one dimension.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Dimension {
     /// Durations: `ms`, `s`. Stored in seconds.
     Time,

@@ -17,6 +17,10 @@ pub struct Pipeline {
     pub name: String,
     pub seed: u64,
     pub device: String,
+    /// `local` or `slurm`.
+    pub executor: String,
+    /// The header's `slurm = { ... }` settings.
+    pub slurm: std::collections::BTreeMap<String, crate::value::Value>,
     pub sources: Sources,
     /// Declarations in source order (`use`d files first).
     pub decls: Vec<CheckedDecl>,

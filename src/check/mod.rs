@@ -40,6 +40,13 @@ static HEADER_PARAMS: &[ParamSpec] = &[
         "auto",
         "Where neural stages run: auto picks cuda when this build has it and a GPU answers, else cpu.",
     ),
+    ParamSpec::new(
+        "executor",
+        ParamType::Enum(&["local", "slurm"]),
+        "local",
+        "Where stages run: local (this machine's cores) or slurm (jobs submitted with sbatch; `--executor` overrides).",
+    ),
+    resolve::SLURM_PARAM,
 ];
 
 /// What the user asked for beyond the file: a profile and `--set` overrides.
@@ -145,7 +152,13 @@ pub fn check(sources: &Sources, modules: &[Module], options: &CheckOptions) -> R
         .and_then(|s| sources.get(s).path.as_deref())
         .and_then(Path::parent)
         .map(Path::to_path_buf);
-    let (name, seed, device) = header_settings(header.as_ref(), sources, main_source, &mut errors);
+    let Header {
+        name,
+        seed,
+        device,
+        executor,
+        slurm,
+    } = header_settings(header.as_ref(), sources, main_source, &mut errors);
 
     // Resolve every declaration.
     let kinds: Vec<DeclKind> = decls.iter().map(|(_, d)| d.kind).collect();
@@ -207,6 +220,8 @@ pub fn check(sources: &Sources, modules: &[Module], options: &CheckOptions) -> R
         name,
         seed,
         device,
+        executor,
+        slurm,
         sources: sources.clone(),
         decls: checked,
         order,
@@ -215,18 +230,34 @@ pub fn check(sources: &Sources, modules: &[Module], options: &CheckOptions) -> R
     })
 }
 
+/// The pipeline header's settings.
+struct Header {
+    name: String,
+    seed: u64,
+    device: String,
+    executor: String,
+    slurm: std::collections::BTreeMap<String, Value>,
+}
+
 fn header_settings(
     header: Option<&PipelineHeader>,
     sources: &Sources,
     main: Option<SourceId>,
     errors: &mut Vec<Diagnostic>,
-) -> (String, u64, String) {
+) -> Header {
     let fallback_name = main
         .and_then(|s| sources.get(s).path.as_deref())
         .and_then(|p| p.file_stem())
         .map_or_else(|| "pipeline".to_string(), |s| s.to_string_lossy().into_owned());
+    let defaults = |name: String| Header {
+        name,
+        seed: 0,
+        device: "auto".into(),
+        executor: "local".into(),
+        slurm: Default::default(),
+    };
     let Some(h) = header else {
-        return (fallback_name, 0, "auto".into());
+        return defaults(fallback_name);
     };
     let block = crate::ast::Value {
         kind: crate::ast::ValueKind::Block(h.settings.clone()),
@@ -235,21 +266,33 @@ fn header_settings(
     let ty = ParamType::Block(HEADER_PARAMS);
     let base = types::PathBase { dir: Path::new("") };
     match types::check_value("pipeline", &ty, &block, &base) {
-        Ok(Value::Block(map)) => {
+        Ok(Value::Block(mut map)) => {
             let seed = match map.get("seed") {
                 Some(Value::Int(i)) => *i as u64,
                 _ => 0,
             };
-            let device = match map.get("device") {
+            let text = |v: Option<&Value>, default: &str| match v {
                 Some(Value::Enum(d)) => d.clone(),
-                _ => "auto".into(),
+                _ => default.into(),
             };
-            (h.name.name.clone(), seed, device)
+            let device = text(map.get("device"), "auto");
+            let executor = text(map.get("executor"), "local");
+            let slurm = match map.remove("slurm") {
+                Some(Value::Block(b)) => b,
+                _ => Default::default(),
+            };
+            Header {
+                name: h.name.name.clone(),
+                seed,
+                device,
+                executor,
+                slurm,
+            }
         }
-        Ok(_) => (h.name.name.clone(), 0, "auto".into()),
+        Ok(_) => defaults(h.name.name.clone()),
         Err(es) => {
             errors.extend(es.into_iter().map(|e| Diagnostic::check(h.span.source, e)));
-            (h.name.name.clone(), 0, "auto".into())
+            defaults(h.name.name.clone())
         }
     }
 }

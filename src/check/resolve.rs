@@ -19,6 +19,45 @@ pub static SEED_PARAM: ParamSpec = ParamSpec::new(
     "Mixed with the pipeline seed and the stage name to derive this stage's random seed.",
 );
 
+/// Resources of SLURM jobs, in SLURM's own formats; empty or 0 leaves the cluster's default.
+static SLURM_SETTINGS: &[ParamSpec] = &[
+    ParamSpec::new("partition", ParamType::Str, "\"\"", "The partition (`--partition`)."),
+    ParamSpec::new(
+        "account",
+        ParamType::Str,
+        "\"\"",
+        "The account to charge (`--account`).",
+    ),
+    ParamSpec::new(
+        "time",
+        ParamType::Str,
+        "\"\"",
+        "The time limit, as SLURM writes it: \"30\", \"2:00:00\" (`--time`).",
+    ),
+    ParamSpec::new(
+        "memory",
+        ParamType::Str,
+        "\"\"",
+        "Memory per job, as SLURM writes it: \"4G\" (`--mem`).",
+    ),
+    ParamSpec::new(
+        "cpus",
+        ParamType::int(0, 4096),
+        "0",
+        "CPUs per job (`--cpus-per-task`).",
+    ),
+    ParamSpec::new("gpus", ParamType::int(0, 64), "0", "GPUs per job (`--gpus`)."),
+];
+
+/// SLURM resources: in the pipeline header for every job, on a stage to override them for its
+/// jobs. They change where a stage runs, not what it computes, so they are not part of its key.
+pub static SLURM_PARAM: ParamSpec = ParamSpec::new(
+    "slurm",
+    ParamType::Block(SLURM_SETTINGS),
+    "{}",
+    "SLURM job resources (partition, account, time, memory, cpus, gpus); not part of the cache key.",
+);
+
 /// A reference awaiting coordinate resolution.
 #[derive(Debug, Clone)]
 pub struct PendingInput {
@@ -271,6 +310,7 @@ fn resolve_params(
         let spec = match schema.param(&key.name) {
             Some(spec) => spec,
             None if is_stage && key.name == SEED_PARAM.name => &SEED_PARAM,
+            None if is_stage && key.name == SLURM_PARAM.name => &SLURM_PARAM,
             None => {
                 let mut names: Vec<&str> = schema.params.iter().map(|p| p.name).collect();
                 names.extend(schema.inputs.iter().map(|i| i.name));

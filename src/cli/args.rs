@@ -43,6 +43,19 @@ pub enum Command {
     Cache(CacheCommand),
     /// Explain, stage by stage, why two runs differ (two lock files or two packs).
     Diff(DiffArgs),
+    /// Run stage specs written by the SLURM executor (what its jobs execute).
+    #[command(hide = true)]
+    Worker(WorkerArgs),
+}
+
+#[derive(Args)]
+pub struct WorkerArgs {
+    /// The shared cache folder.
+    #[arg(long)]
+    pub cache_dir: PathBuf,
+    /// Stage spec files, run in order.
+    #[arg(required = true)]
+    pub specs: Vec<PathBuf>,
 }
 
 #[derive(Args)]
@@ -169,6 +182,42 @@ pub struct RunArgs {
     /// Say what would run, and why, without running anything.
     #[arg(long)]
     pub dry_run: bool,
+    #[command(flatten)]
+    pub slurm: SlurmArgs,
+}
+
+/// Where stages run, and what SLURM jobs ask for (these override the file's `slurm` block; a
+/// stage's own `slurm` block overrides both).
+#[derive(Args)]
+pub struct SlurmArgs {
+    /// `local` (this machine) or `slurm` (sbatch jobs against a shared cache). Default: the
+    /// file's `executor`, else local.
+    #[arg(long)]
+    pub executor: Option<String>,
+    /// SLURM partition.
+    #[arg(long)]
+    pub partition: Option<String>,
+    /// SLURM account.
+    #[arg(long)]
+    pub account: Option<String>,
+    /// SLURM time limit per job, as SLURM writes it (`30`, `2:00:00`).
+    #[arg(long)]
+    pub time: Option<String>,
+    /// SLURM memory per job, as SLURM writes it (`4G`).
+    #[arg(long)]
+    pub mem: Option<String>,
+    /// SLURM CPUs per job.
+    #[arg(long)]
+    pub cpus: Option<u32>,
+    /// SLURM GPUs per job.
+    #[arg(long)]
+    pub gpus: Option<u32>,
+    /// SLURM: how many small stages one job-array task runs (stages that train get a task each).
+    #[arg(long, default_value_t = 8)]
+    pub group: usize,
+    /// SLURM: seconds between `squeue` polls.
+    #[arg(long, default_value_t = 2.0)]
+    pub poll: f64,
 }
 
 #[derive(Args)]

@@ -1,11 +1,12 @@
 //! `rnx run FILE`: run every stage that is not cached, then record the run.
 
-use super::args::RunArgs;
+use super::args::{RunArgs, SlurmArgs};
 use super::front::{Session, session, theme};
 use super::progress::{Display, install_interrupt_handler};
 use super::stdout::outln;
 use super::{EXIT_FAILURE, EXIT_INTERRUPTED};
 use crate::cache::StoreLock;
+use crate::exec::slurm::{Resources, Slurm, SlurmSettings};
 use crate::exec::{RunOptions, State, run as run_plan, status};
 use crate::share::{Lockfile, RunFacts};
 
@@ -31,9 +32,17 @@ pub fn run(args: RunArgs) -> u8 {
         outln!("{} to run, {} cached", to_run.len(), states.len() - to_run.len());
         return 0;
     }
-    let jobs = args
-        .jobs
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let Ok(slurm_settings) = slurm_settings(&args.slurm, &f.pipeline) else {
+        return EXIT_FAILURE;
+    };
+    let jobs = args.jobs.unwrap_or_else(|| {
+        if slurm_settings.is_some() {
+            // Stages in flight on the cluster at once.
+            256
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        }
+    });
     if jobs == 0 {
         eprintln!("error: --jobs must be at least 1");
         return EXIT_FAILURE;
@@ -52,9 +61,23 @@ pub fn run(args: RunArgs) -> u8 {
     store.clean_staging();
     install_interrupt_handler();
     let display = Display::new();
+    let slurm = match slurm_settings {
+        None => None,
+        Some(settings) => match Slurm::new(settings, &store, &f.pipeline.name) {
+            Ok(s) => {
+                eprintln!("executor: slurm (jobs named {})", s.job_name());
+                Some(s)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                return EXIT_FAILURE;
+            }
+        },
+    };
     let options = RunOptions {
         jobs,
         device: device.clone(),
+        slurm,
     };
     let summary = run_plan(&f.plan, &f.pipeline.sources, &store, &records, &options, &display);
     display.finish();
@@ -112,4 +135,36 @@ pub fn run(args: RunArgs) -> u8 {
     } else {
         EXIT_FAILURE
     }
+}
+
+/// The SLURM executor's settings when the run uses it: the flag, else the file's `executor`.
+fn slurm_settings(args: &SlurmArgs, pipeline: &crate::check::Pipeline) -> Result<Option<SlurmSettings>, ()> {
+    let executor = args.executor.as_deref().unwrap_or(&pipeline.executor);
+    match executor {
+        "local" => return Ok(None),
+        "slurm" => {}
+        other => {
+            eprintln!("error: unknown executor `{other}`\n  help: use local or slurm");
+            return Err(());
+        }
+    }
+    if !(args.poll > 0.0 && args.poll.is_finite()) {
+        eprintln!("error: --poll must be a positive number of seconds");
+        return Err(());
+    }
+    let flags = Resources {
+        partition: args.partition.clone(),
+        account: args.account.clone(),
+        time: args.time.clone(),
+        memory: args.mem.clone(),
+        cpus: args.cpus,
+        gpus: args.gpus,
+    };
+    let rnx = std::env::current_exe().map_err(|e| eprintln!("error: cannot find this rnx binary: {e}"))?;
+    Ok(Some(SlurmSettings {
+        rnx,
+        resources: Resources::from_block(&pipeline.slurm).overridden_by(&flags),
+        group: args.group.max(1),
+        poll: std::time::Duration::from_secs_f64(args.poll),
+    }))
 }

@@ -15,6 +15,7 @@ mod cmd_show;
 mod cmd_status;
 mod cmd_unpack;
 mod cmd_verify;
+mod cmd_worker;
 mod front;
 mod progress;
 mod stdout;
@@ -46,6 +47,7 @@ pub fn main() -> ExitCode {
         Command::Gc(a) => cmd_gc::run(a),
         Command::Cache(c) => cmd_cache::run(c),
         Command::Diff(a) => cmd_diff::run(a),
+        Command::Worker(a) => cmd_worker::run(a),
     };
     ExitCode::from(code)
 }

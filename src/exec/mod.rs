@@ -6,6 +6,8 @@ mod lookup;
 mod recompute;
 mod report;
 mod run;
+pub mod slurm;
+mod spec;
 mod status;
 mod worker;
 
@@ -14,7 +16,9 @@ pub use keying::compute_key;
 pub use recompute::{Prepared, Readiness, prepare, recompute};
 pub use report::{Event, Reporter, Silent};
 pub use run::{RunOptions, RunSummary, run};
+pub use spec::{StageSpec, run_spec};
 pub use status::{InstanceStatus, State, status};
+pub use worker::Outcome;
 
 /// How a completed instance is known to downstream stages.
 #[derive(Debug, Clone)]

@@ -1,6 +1,8 @@
 //! The scheduler: walks the DAG, serves cache hits at once, and runs the rest on a bounded pool.
 
 use super::report::{Event, Reporter};
+use super::slurm::Resources;
+use super::spec::StageSpec;
 use super::status::{Decision, decide, upstream_of};
 use super::worker::{Job, Outcome, bindings};
 use super::{Done, StageFailed};
@@ -15,6 +17,8 @@ pub struct RunOptions {
     pub jobs: usize,
     /// The device class stages that use a device run on (`cpu` or `cuda`).
     pub device: String,
+    /// Run stages as SLURM jobs instead of on this machine's cores.
+    pub slurm: Option<super::slurm::Slurm>,
 }
 
 /// What happened in a run.
@@ -125,6 +129,16 @@ pub fn run(
                             name: &inst.name,
                             reasons: &reasons,
                         });
+                        if let Some(slurm) = &options.slurm {
+                            let spec = StageSpec::of(plan, id, &done, &key, &key_inputs, &options.device);
+                            let resources = Resources::from_block(&inst.slurm);
+                            slurm.enqueue(id, spec, &resources, inst.op.uses_device());
+                            in_flight += 1;
+                            if in_flight >= options.jobs.max(1) {
+                                break;
+                            }
+                            continue;
+                        }
                         let job = Job {
                             plan,
                             id,
@@ -147,10 +161,27 @@ pub fn run(
                     }
                 }
             }
+            if let Some(slurm) = &options.slurm {
+                slurm.flush(&tx);
+            }
             if in_flight == 0 {
                 break;
             }
-            let Ok((id, outcome)) = rx.recv() else { break };
+            let received = match &options.slurm {
+                None => rx.recv().ok(),
+                Some(slurm) => loop {
+                    if reporter.interrupted() {
+                        slurm.cancel();
+                    }
+                    slurm.poll(store, &tx);
+                    match rx.recv_timeout(slurm.poll_interval()) {
+                        Ok(m) => break Some(m),
+                        Err(mpsc::RecvTimeoutError::Timeout) => continue,
+                        Err(mpsc::RecvTimeoutError::Disconnected) => break None,
+                    }
+                },
+            };
+            let Some((id, outcome)) = received else { break };
             in_flight -= 1;
             let inst = &plan.instances[id];
             let elsewhere = matches!(outcome, Outcome::Elsewhere(..));

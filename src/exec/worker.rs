@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 /// How a stage run ended.
+#[derive(Debug)]
 pub enum Outcome {
     Ran(Done, RunRecord),
     /// Another process committed the entry while this one waited for the lock.

@@ -53,7 +53,11 @@ pub fn plan(pipeline: &Pipeline) -> Plan {
                     }
                 }
             }
-            let params = params_for(pipeline, &decl.params, &assignment);
+            let mut params = params_for(pipeline, &decl.params, &assignment);
+            let slurm = match params.take("slurm") {
+                Some(Value::Block(b)) => b,
+                _ => Default::default(),
+            };
             let coord_values: Vec<(String, Value)> = coords
                 .iter()
                 .map(|&c| {
@@ -75,6 +79,7 @@ pub fn plan(pipeline: &Pipeline) -> Plan {
                 inputs,
                 seed,
                 span: decl.span,
+                slurm,
             });
             let node = graph.add_node(id);
             nodes.push(node);

@@ -42,6 +42,8 @@ pub struct Instance {
     pub seed: u64,
     /// The declaration, for pointing runtime errors at it.
     pub span: Span,
+    /// The stage's `slurm = { ... }` resources (not part of its key).
+    pub slurm: std::collections::BTreeMap<String, Value>,
 }
 
 /// What an input of an instance is bound to.
