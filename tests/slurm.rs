@@ -158,3 +158,44 @@ fn killing_rnx_midway_and_rerunning_finishes_without_redoing_stages() {
     let after = p.rnx(&["run", "c.rnx"]);
     assert!(ran(&after).is_empty(), "complete: {:?}", ran(&after));
 }
+
+#[test]
+fn ctrl_c_cancels_the_runs_jobs() {
+    if !slurm_available() {
+        return;
+    }
+    let p = Project::new();
+    p.write("c.rnx", &PIPELINE.replace("steps = 80", "steps = 200000"));
+    let mut child = p
+        .command(&slurm_run(&["c.rnx"]))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let name = format!("rnx-cluster-{}-", child.id());
+    let ours = || -> usize {
+        let out = std::process::Command::new("squeue")
+            .args(["--noheader", "--array", "--format=%j %T"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.starts_with(&name) && l.contains("RUNNING"))
+            .count()
+    };
+    // Wait until the training job runs.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while ours() == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(ours() > 0, "the training job never started");
+    let _ = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "an interrupted run exits 130");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while ours() > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(ours(), 0, "its jobs were cancelled");
+}

@@ -17,10 +17,7 @@ pub struct Staging {
 impl Staging {
     /// A fresh staging folder for `key`. The caller should hold the key's lock.
     pub fn new(store: &Store, key: StageKey) -> Result<Staging, CacheError> {
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos());
-        let dir = store
-            .tmp()
-            .join(format!("{}-{}-{nanos}", key.short(), std::process::id()));
+        let dir = store.tmp().join(Store::staging_name(&key.short()));
         std::fs::create_dir_all(&dir).map_err(|e| CacheError::io("create", &dir, e))?;
         Ok(Staging {
             dir,

@@ -101,6 +101,11 @@ impl Store {
         let mut removed = 0;
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
+            // A folder made on another machine (a cluster node) cannot be checked from here.
+            let host = name.split('-').nth(2).filter(|h| h.len() == 8);
+            if host.is_some_and(|h| h != host_tag()) {
+                continue;
+            }
             let pid = name.split('-').nth(1).and_then(|p| p.parse::<u32>().ok());
             let alive = match pid {
                 Some(pid) if pid == std::process::id() => true,
@@ -114,6 +119,15 @@ impl Store {
         removed
     }
 
+    /// The name of a private folder in `tmp/`: `TAG-PID-HOST-...`, so that `clean_staging` can
+    /// tell a dead process's folder from a live one's, on this machine or another.
+    pub fn staging_name(tag: &str) -> String {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        format!("{tag}-{}-{}-{nanos}", std::process::id(), host_tag())
+    }
+
     /// Removes an entry (a corrupt one, or for `gc`). The caller must hold its lock.
     pub fn remove(&self, key: &StageKey) -> Result<(), CacheError> {
         let dir = self.entry_dir(key);
@@ -123,4 +137,12 @@ impl Store {
             Err(e) => Err(CacheError::io("remove", &dir, e)),
         }
     }
+}
+
+/// Eight hex digits naming this machine (a hash of its host name).
+fn host_tag() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .or_else(|_| std::fs::read_to_string("/etc/hostname"))
+        .unwrap_or_default();
+    blake3::hash(host.trim().as_bytes()).to_hex()[..8].to_string()
 }

@@ -159,9 +159,7 @@ pub fn unpack(
         let dest = store.entry_dir(&key);
         if std::fs::rename(&from, &dest).is_err() {
             // Another filesystem: copy into the store's staging area, then rename.
-            let tmp = store
-                .tmp()
-                .join(format!("unpack-{}-{}", std::process::id(), key.short()));
+            let tmp = store.tmp().join(Store::staging_name("unpack"));
             copy_dir(&from, &tmp)?;
             std::fs::rename(&tmp, &dest).map_err(|e| {
                 let _ = std::fs::remove_dir_all(&tmp);

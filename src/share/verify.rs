@@ -71,7 +71,7 @@ pub fn verify_instance(
     }
 
     let scratch = match tempfile::Builder::new()
-        .prefix(&format!("verify-{}-{}-", std::process::id(), prepared.key.short()))
+        .prefix(&Store::staging_name("verify"))
         .tempdir_in(store.tmp())
     {
         Ok(d) => d,
