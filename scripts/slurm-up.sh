@@ -63,7 +63,7 @@ mv "$CONF.new" "$CONF"
 start() { # name pidfile command...
   local name=$1 pidfile=$2; shift 2
   pgrep -x "$name" >/dev/null && return 0
-  rm -f "$pidfile"; "$@"
+  sed -i "/^$name /d" "$RUN/pids"; rm -f "$pidfile"; "$@"
   for _ in $(seq 50); do [ -s "$pidfile" ] && break; sleep 0.1; done
   [ -s "$pidfile" ] || { echo "slurm-up: $name did not start" >&2; return 1; }
   echo "$name $(cat "$pidfile")" >>"$RUN/pids"
@@ -83,10 +83,10 @@ start slurmd "$RUN/slurmd.pid" slurmd || logs
 for _ in $(seq 60); do
   state=$(sinfo -h -n "$HOST" -o %T 2>/dev/null || true)
   case $state in
-    idle|mixed|allocated) break ;;
+    idle|mixed|allocated|completing) break ;;
     down|drain*|drained) scontrol update nodename="$HOST" state=resume || true ;;
   esac
   sleep 1
 done
-case $state in idle|mixed|allocated) ;; *) echo "slurm-up: node $HOST is '$state'" >&2; logs ;; esac
+case $state in idle|mixed|allocated|completing) ;; *) echo "slurm-up: node $HOST is '$state'" >&2; logs ;; esac
 echo "slurm-up: node $HOST $state, partition debug ($(sed -n 's/.*CPUs=\([0-9]*\).*/\1/p' <<<"$node") CPUs), pids: $(cut -d' ' -f2 "$RUN/pids" | xargs)"
