@@ -80,8 +80,15 @@ start slurmd "$RUN/slurmd.pid" slurmd || logs
 [ "$reconf" = 0 ] || scontrol reconfigure   # daemons that were already running re-read a changed slurm.conf
 
 # 5. Wait (up to 60 s) for the node to be idle; resume it if it came up down/drained.
-for _ in $(seq 60); do
-  state=$(sinfo -h -n "$HOST" -o %T 2>/dev/null || true)
+alive() { # every daemon this script started is still running
+  while read -r name pid; do
+    [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = "$name" ] || { echo "slurm-up: $name ($pid) exited" >&2; return 1; }
+  done <"$RUN/pids"
+}
+state=; deadline=$((SECONDS + 60))
+while [ "$SECONDS" -lt "$deadline" ]; do
+  alive || logs
+  state=$(timeout 5 sinfo -h -n "$HOST" -o %T 2>/dev/null || true)
   case $state in
     idle|mixed|allocated|completing) break ;;
     down|drain*|drained) scontrol update nodename="$HOST" state=resume || true ;;

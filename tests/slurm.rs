@@ -205,7 +205,10 @@ fn resources_are_not_part_of_a_key() {
     let p = Project::new();
     p.write("c.rnx", PIPELINE);
     ok(&p.rnx(&["run", "c.rnx"]));
-    p.write("c.rnx", &PIPELINE.replace("slurm = { cpus = 1 }", "slurm = { cpus = 8  time = \"2:00:00\" }"));
+    p.write(
+        "c.rnx",
+        &PIPELINE.replace("slurm = { cpus = 1 }", "slurm = { cpus = 8  time = \"2:00:00\" }"),
+    );
     let again = p.rnx(&["run", "c.rnx"]);
     ok(&again);
     assert!(ran(&again).is_empty(), "{:?}", ran(&again));

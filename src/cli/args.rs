@@ -30,6 +30,8 @@ pub enum Command {
     Ops(OpsArgs),
     /// Benchmarks that print ratios against a reference measured in the same run.
     Bench(BenchArgs),
+    /// Write one self-contained HTML page of every stage's figures, drawn from the cache.
+    Report(ReportArgs),
     /// Pack a pipeline, its lock and its results into one archive to share.
     Pack(PackArgs),
     /// Unpack an archive into a folder, checking every hash, and seed the cache from it.
@@ -56,6 +58,19 @@ pub struct WorkerArgs {
     /// Stage spec files, run in order.
     #[arg(required = true)]
     pub specs: Vec<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
+    /// Only these stages (declaration names); default: all.
+    pub stages: Vec<String>,
+    /// The HTML file to write.
+    #[arg(long, short = 'o', default_value = "report.html")]
+    pub output: PathBuf,
 }
 
 #[derive(Args)]
@@ -182,6 +197,9 @@ pub struct RunArgs {
     /// Say what would run, and why, without running anything.
     #[arg(long)]
     pub dry_run: bool,
+    /// After the run, write the report (`rnx report`) to this file.
+    #[arg(long, value_name = "HTML")]
+    pub report: Option<PathBuf>,
     #[command(flatten)]
     pub slurm: SlurmArgs,
 }

@@ -105,6 +105,9 @@ pub fn run(args: RunArgs) -> u8 {
         }
         eprint!("{text}");
     }
+    if let Some(path) = &args.report {
+        super::cmd_report::write(&f.plan, &store, &device, &f.pipeline.name, &[], path);
+    }
     let secs = display.elapsed().as_secs_f64();
     eprintln!(
         "{}: {} ran, {} cached{}{}{} in {secs:.2} s (cache: {})",

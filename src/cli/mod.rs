@@ -10,6 +10,7 @@ mod cmd_gc;
 mod cmd_graph;
 mod cmd_ops;
 mod cmd_pack;
+mod cmd_report;
 mod cmd_run;
 mod cmd_show;
 mod cmd_status;
@@ -41,6 +42,7 @@ pub fn main() -> ExitCode {
         Command::Show(a) => cmd_show::run(a),
         Command::Ops(a) => cmd_ops::run(a),
         Command::Bench(a) => cmd_bench::run(a),
+        Command::Report(a) => cmd_report::run(a),
         Command::Pack(a) => cmd_pack::run(a),
         Command::Unpack(a) => cmd_unpack::run(a),
         Command::Verify(a) => cmd_verify::run(a),

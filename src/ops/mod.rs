@@ -28,6 +28,10 @@ pub trait StageOp: Sync + Send {
     fn uses_device(&self) -> bool {
         false
     }
+    /// The figures `rnx report` draws from this operator's tables.
+    fn figures(&self) -> &'static [crate::figure::Figure] {
+        &[]
+    }
 }
 
 /// An operator that defines a task: a generator of trials. Used by `task` declarations.

@@ -8,6 +8,7 @@
 use crate::analysis::fixed_points::{FixedPoint, FixedPointConfig, find_fixed_points};
 use crate::analysis::pca::pca;
 use crate::analysis::rnn_map::RnnMap;
+use crate::figure::{Figure, Plot};
 use crate::nn::{choose_device, nn_err};
 use crate::ops::task::TrialBatch;
 use crate::ops::train::TRAINED_NETWORK;
@@ -196,9 +197,39 @@ static SCHEMA: OpSchema = OpSchema {
     ],
 };
 
+static FIGURES: &[Figure] = &[
+    Figure {
+        title: "Fixed points in PC space",
+        table: "points",
+        plot: Plot::Points {
+            x: "pc_1",
+            y: "pc_2",
+            color: Some("stable"),
+            unit_circle: false,
+        },
+        x_label: "PC 1 of the trajectories (rate units)",
+        y_label: "PC 2 (rate units)",
+    },
+    Figure {
+        title: "Jacobian eigenvalues",
+        table: "eigenvalues",
+        plot: Plot::Points {
+            x: "re",
+            y: "im",
+            color: None,
+            unit_circle: true,
+        },
+        x_label: "real part",
+        y_label: "imaginary part",
+    },
+];
+
 impl StageOp for FixedPoints {
     fn schema(&self) -> &'static OpSchema {
         &SCHEMA
+    }
+    fn figures(&self) -> &'static [Figure] {
+        FIGURES
     }
 
     fn uses_device(&self) -> bool {

@@ -3,6 +3,7 @@
 
 use super::wide::{int_column, rate_matrix};
 use crate::analysis::pca::pca;
+use crate::figure::{Columns, Figure, Plot};
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
 use crate::table::TableBuilder;
@@ -102,9 +103,37 @@ static SCHEMA: OpSchema = OpSchema {
     ],
 };
 
+static FIGURES: &[Figure] = &[
+    Figure {
+        title: "Trajectories in the top two PCs",
+        table: "projection",
+        plot: Plot::Path {
+            xy: Columns::Prefix("pc_", 2),
+            group: "condition",
+        },
+        x_label: "PC 1 (rate units)",
+        y_label: "PC 2 (rate units)",
+    },
+    Figure {
+        title: "Variance explained",
+        table: "variance",
+        plot: Plot::Lines {
+            x: "component",
+            ys: Columns::Named(&["cumulative"]),
+            group: None,
+            log_y: false,
+        },
+        x_label: "component",
+        y_label: "cumulative fraction of variance",
+    },
+];
+
 impl StageOp for Pca {
     fn schema(&self) -> &'static OpSchema {
         &SCHEMA
+    }
+    fn figures(&self) -> &'static [Figure] {
+        FIGURES
     }
 
     fn run(&self, ctx: &mut StageContext) -> Result<(), OpError> {

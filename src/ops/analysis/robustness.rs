@@ -3,6 +3,7 @@
 //! noise can be confined to one epoch (Kao 2019 perturbs the delay): it is then added to the
 //! inputs of that epoch's steps only, in the same place as the model's own input noise.
 
+use crate::figure::{Columns, Figure, Plot};
 use crate::nn::choose_device;
 use crate::nn::ctrnn::Noise;
 use crate::ops::task::TrialBatch;
@@ -69,9 +70,25 @@ static SCHEMA: OpSchema = OpSchema {
     }],
 };
 
+static FIGURES: &[Figure] = &[Figure {
+    title: "Performance against extra noise",
+    table: "robustness",
+    plot: Plot::Lines {
+        x: "level",
+        ys: Columns::Named(&["r2"]),
+        group: Some("noise"),
+        log_y: false,
+    },
+    x_label: "noise standard deviation",
+    y_label: "R² of the outputs",
+}];
+
 impl StageOp for Robustness {
     fn schema(&self) -> &'static OpSchema {
         &SCHEMA
+    }
+    fn figures(&self) -> &'static [Figure] {
+        FIGURES
     }
 
     fn uses_device(&self) -> bool {

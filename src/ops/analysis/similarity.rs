@@ -9,6 +9,7 @@
 
 use super::wide::float_column;
 use crate::analysis::similarity::{SimilarityConfig, similarity};
+use crate::figure::{Columns, Figure, Plot};
 use crate::nn::choose_device;
 use crate::nn::ctrnn::Noise;
 use crate::nn::nn_err;
@@ -93,9 +94,23 @@ static SCHEMA: OpSchema = OpSchema {
     ],
 };
 
+static FIGURES: &[Figure] = &[Figure {
+    title: "Canonical correlations with the reference population",
+    table: "correlations",
+    plot: Plot::Bars {
+        label: "index",
+        values: Columns::Named(&["correlation"]),
+    },
+    x_label: "canonical pair",
+    y_label: "correlation",
+}];
+
 impl StageOp for Similarity {
     fn schema(&self) -> &'static OpSchema {
         &SCHEMA
+    }
+    fn figures(&self) -> &'static [Figure] {
+        FIGURES
     }
 
     fn uses_device(&self) -> bool {

@@ -7,6 +7,7 @@
 use super::population::Population;
 use crate::analysis::mixture::{self, MixtureFit};
 use crate::analysis::swap_curve::{BinFit, fit_per_bin};
+use crate::figure::{Columns, Figure, Plot};
 use crate::nn::ctrnn::Noise;
 use crate::ops::analysis::wide::float_column;
 use crate::ops::data::report_trials::ReportTrials;
@@ -90,9 +91,37 @@ static SCHEMA: OpSchema = OpSchema {
     ],
 };
 
+static FIGURES: &[Figure] = &[
+    Figure {
+        title: "Swap rate against cue distance",
+        table: "curve",
+        plot: Plot::Lines {
+            x: "d_centre",
+            ys: Columns::Named(&["p_swap", "reference_p_swap"]),
+            group: None,
+            log_y: false,
+        },
+        x_label: "cue distance (rad)",
+        y_label: "swap probability",
+    },
+    Figure {
+        title: "Response errors",
+        table: "responses",
+        plot: Plot::Histogram {
+            column: "error",
+            bins: 36,
+        },
+        x_label: "response error (rad)",
+        y_label: "trials",
+    },
+];
+
 impl StageOp for SwapCurve {
     fn schema(&self) -> &'static OpSchema {
         &SCHEMA
+    }
+    fn figures(&self) -> &'static [Figure] {
+        FIGURES
     }
 
     fn uses_device(&self) -> bool {

@@ -10,6 +10,7 @@
 
 use super::report_trials::ReportTrials;
 use crate::analysis::swap_curve;
+use crate::figure::{Columns, Figure, Plot};
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::rng::wrap_angle;
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
@@ -95,9 +96,37 @@ static SCHEMA: OpSchema = OpSchema {
     ],
 };
 
+static FIGURES: &[Figure] = &[
+    Figure {
+        title: "Fitted swap probability",
+        table: "curve",
+        plot: Plot::Lines {
+            x: "cue_distance",
+            ys: Columns::Named(&["swap_probability"]),
+            group: None,
+            log_y: false,
+        },
+        x_label: "cue distance (rad)",
+        y_label: "swap probability",
+    },
+    Figure {
+        title: "Surrogate response errors",
+        table: "trials",
+        plot: Plot::Histogram {
+            column: "error",
+            bins: 36,
+        },
+        x_label: "response error (rad)",
+        y_label: "trials",
+    },
+];
+
 impl StageOp for Nonparametric {
     fn schema(&self) -> &'static OpSchema {
         &SCHEMA
+    }
+    fn figures(&self) -> &'static [Figure] {
+        FIGURES
     }
 
     fn run(&self, ctx: &mut StageContext) -> Result<(), OpError> {

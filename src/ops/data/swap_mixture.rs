@@ -8,6 +8,7 @@
 //! probability `guess` the response is uniform instead. The response is von Mises (`kappa`)
 //! around the chosen colour.
 
+use crate::figure::{Columns, Figure, Plot};
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::rng::wrap_angle;
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
@@ -142,9 +143,37 @@ pub fn report_probabilities(cue_distances_to_others: &[f64], target_logit: f64, 
     exps.iter().map(|e| e / total).collect()
 }
 
+static FIGURES: &[Figure] = &[
+    Figure {
+        title: "Response errors",
+        table: "trials",
+        plot: Plot::Histogram {
+            column: "error",
+            bins: 36,
+        },
+        x_label: "response error (rad)",
+        y_label: "trials",
+    },
+    Figure {
+        title: "Swap rate against cue distance",
+        table: "swap_curve",
+        plot: Plot::Lines {
+            x: "bin_low",
+            ys: Columns::Named(&["swap_fraction", "swap_probability"]),
+            group: None,
+            log_y: false,
+        },
+        x_label: "cue distance, bin's lower edge (rad)",
+        y_label: "fraction of trials",
+    },
+];
+
 impl StageOp for SwapMixture {
     fn schema(&self) -> &'static OpSchema {
         &SCHEMA
+    }
+    fn figures(&self) -> &'static [Figure] {
+        FIGURES
     }
 
     fn run(&self, ctx: &mut StageContext) -> Result<(), OpError> {

@@ -2,6 +2,7 @@
 //! summary table, led by the stage's name (e.g. `compare([observed_curve, diffusion_curve])`).
 
 use super::concat::stack;
+use crate::figure::{Columns, Figure, Plot};
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
 use arrow_array::{ArrayRef, RecordBatch, StringArray};
@@ -39,9 +40,23 @@ static SCHEMA: OpSchema = OpSchema {
     }],
 };
 
+static FIGURES: &[Figure] = &[Figure {
+    title: "Compared stages",
+    table: "comparison",
+    plot: Plot::Bars {
+        label: "stage",
+        values: Columns::Prefix("", 4),
+    },
+    x_label: "stage",
+    y_label: "value",
+}];
+
 impl StageOp for Compare {
     fn schema(&self) -> &'static OpSchema {
         &SCHEMA
+    }
+    fn figures(&self) -> &'static [Figure] {
+        FIGURES
     }
 
     fn run(&self, ctx: &mut StageContext) -> Result<(), OpError> {

@@ -4,6 +4,7 @@
 
 use super::TRAINED_NETWORK;
 use super::trajectories::{load_network, trajectories_table};
+use crate::figure::{Columns, Figure, Plot};
 use crate::nn::ctrnn::{Noise, batch_tensors};
 use crate::nn::{choose_device, nn_err};
 use crate::ops::task::TrialBatch;
@@ -90,9 +91,23 @@ static SCHEMA: OpSchema = OpSchema {
     ],
 };
 
+static FIGURES: &[Figure] = &[Figure {
+    title: "Performance",
+    table: "metrics",
+    plot: Plot::Bars {
+        label: "metric",
+        values: Columns::Named(&["value"]),
+    },
+    x_label: "measure",
+    y_label: "value",
+}];
+
 impl StageOp for Evaluate {
     fn schema(&self) -> &'static OpSchema {
         &SCHEMA
+    }
+    fn figures(&self) -> &'static [Figure] {
+        FIGURES
     }
 
     fn uses_device(&self) -> bool {

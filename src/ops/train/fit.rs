@@ -6,6 +6,7 @@ use super::data_pool::TrialPool;
 use super::recorded_units::RecordedUnits;
 use super::schedule::learning_rate;
 use super::trajectories::trajectories_table;
+use crate::figure::{Columns, Figure, Plot};
 use crate::nn::ctrnn::{Ctrnn, CtrnnConfig, Noise, batch_tensors};
 use crate::nn::diffusion::{DiffusionConfig, Weighting, response_window};
 use crate::nn::trainer::{Batch, Trainer};
@@ -185,9 +186,25 @@ static SCHEMA: OpSchema = OpSchema {
     ],
 };
 
+static FIGURES: &[Figure] = &[Figure {
+    title: "Training loss",
+    table: "curve",
+    plot: Plot::Lines {
+        x: "step",
+        ys: Columns::Between("step", "grad_norm"),
+        group: None,
+        log_y: true,
+    },
+    x_label: "optimiser step",
+    y_label: "loss (log scale)",
+}];
+
 impl StageOp for Train {
     fn schema(&self) -> &'static OpSchema {
         &SCHEMA
+    }
+    fn figures(&self) -> &'static [Figure] {
+        FIGURES
     }
 
     fn uses_device(&self) -> bool {

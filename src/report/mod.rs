@@ -1,0 +1,153 @@
+//! `rnx report`: one self-contained HTML file of the figures each stage's operator declares,
+//! drawn from the cache: a section per stage declaration in DAG order with its parameters, cache
+//! keys and run times, a sweep family drawn together.
+
+mod columns;
+mod html;
+mod plot;
+
+pub use plot::{Member, OVERLAY_MAX, render};
+
+use crate::cache::{Manifest, StageKey, Store};
+use crate::exec::{State, status};
+use crate::plan::Plan;
+use html::{escape, table_html};
+
+/// What a report holds, for the caller to say.
+#[derive(Debug, Default)]
+pub struct ReportSummary {
+    pub sections: usize,
+    pub figures: usize,
+    /// Instances not in the cache (drawn as "not computed").
+    pub missing: usize,
+}
+
+/// Builds the report of `plan`'s declarations named in `only` (all when empty).
+pub fn build(plan: &Plan, store: &Store, device: &str, title: &str, only: &[String]) -> (String, ReportSummary) {
+    let states = status(plan, store, &Default::default(), device);
+    let mut summary = ReportSummary::default();
+    let mut body = String::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for &id in &plan.order {
+        let decl = &plan.instances[id].decl_name;
+        if !seen.insert(decl.clone()) || (!only.is_empty() && !only.contains(decl)) {
+            continue;
+        }
+        let ids: Vec<usize> = plan
+            .order
+            .iter()
+            .copied()
+            .filter(|&i| plan.instances[i].decl_name == *decl)
+            .collect();
+        let op = plan.instances[id].op;
+        let mut rows = Vec::new();
+        let mut members = Vec::new();
+        for &i in &ids {
+            let inst = &plan.instances[i];
+            let st = &states[plan.order.iter().position(|&o| o == i).unwrap_or(0)];
+            let entry = match (&st.state, st.key.as_deref().and_then(StageKey::from_hex)) {
+                (State::Cached, Some(key)) => store.lookup(&key).ok().flatten().map(|m| (key, m)),
+                _ => None,
+            };
+            let coords: Vec<String> = inst.coords.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let label = coords.join(", ");
+            match &entry {
+                Some((key, m)) => rows.push(vec![
+                    inst.name.clone(),
+                    key.short(),
+                    format!("{:.2} s", m.seconds),
+                    m.outputs.iter().map(|o| o.name.clone()).collect::<Vec<_>>().join(", "),
+                ]),
+                None => {
+                    summary.missing += 1;
+                    rows.push(vec![
+                        inst.name.clone(),
+                        "not computed".into(),
+                        String::new(),
+                        String::new(),
+                    ]);
+                }
+            }
+            members.push((label, entry));
+        }
+        summary.sections += 1;
+        body.push_str(&format!(
+            "<section id=\"{}\"><h2>{} <small>{}</small></h2>\n",
+            escape(decl),
+            escape(decl),
+            escape(op.schema().name)
+        ));
+        body.push_str(&params_html(plan, ids[0]));
+        body.push_str(&table_html(&["instance", "key", "run time", "outputs"], &rows));
+        for fig in op.figures() {
+            let mut family = Vec::new();
+            let mut paths = Vec::new();
+            for (label, entry) in &members {
+                let Some((key, m)) = entry else { continue };
+                let file = format!("{}.parquet", fig.table);
+                if !has_output(m, &file) {
+                    continue;
+                }
+                let path = store.entry_dir(key).join(&file);
+                if let Ok(batch) = crate::table::read_parquet(&path) {
+                    family.push(Member {
+                        label: label.clone(),
+                        batch,
+                    });
+                    paths.push(path);
+                }
+            }
+            if family.is_empty() {
+                continue;
+            }
+            let figure_html = match render(fig, &family) {
+                Ok((svg, points)) => {
+                    summary.figures += 1;
+                    format!("<div class=\"svg\" data-points=\"{points}\">{svg}</div>")
+                }
+                Err(e) => format!("<p class=\"error\">cannot draw: {}</p>", escape(&e)),
+            };
+            let links: Vec<String> = paths
+                .iter()
+                .map(|p| {
+                    let p = p.display().to_string();
+                    format!("<a href=\"file://{}\">{}</a>", escape(&p), escape(&p))
+                })
+                .collect();
+            body.push_str(&format!(
+                "<figure data-figure=\"{}\"><figcaption>{}</figcaption>{figure_html}<p class=\"data\">data: {}</p></figure>\n",
+                escape(fig.title),
+                escape(fig.title),
+                links.join(" · ")
+            ));
+        }
+        if op.schema().name == "compare"
+            && let Some((_, Some((key, _)))) = members.first()
+            && let Ok(batch) = crate::table::read_parquet(&store.entry_dir(key).join("comparison.parquet"))
+        {
+            body.push_str(&html::batch_html(&batch, 60));
+        }
+        body.push_str("</section>\n");
+    }
+    (html::page(title, &body), summary)
+}
+
+fn has_output(m: &Manifest, file: &str) -> bool {
+    m.outputs.iter().any(|o| o.name == file)
+}
+
+/// The declaration's parameters, from its first instance (sweep coordinates are in the rows).
+fn params_html(plan: &Plan, id: usize) -> String {
+    let inst = &plan.instances[id];
+    let swept: Vec<&str> = inst.coords.iter().map(|(k, _)| k.as_str()).collect();
+    let rows: Vec<Vec<String>> = inst
+        .params
+        .iter()
+        .filter(|(k, _)| !swept.contains(&k.as_str()))
+        .map(|(k, v)| vec![k.clone(), v.to_string()])
+        .collect();
+    format!(
+        "<details><summary>parameters</summary>{}</details>",
+        table_html(&["parameter", "value"], &rows)
+    )
+}
