@@ -4,7 +4,7 @@
 mod common;
 
 use arrow_array::{Array, Float64Array, StringArray};
-use common::{Project, ok, ran, stdout};
+use common::{Project, ok, ran, stderr, stdout};
 
 fn pipeline(name: &str) -> String {
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -47,6 +47,15 @@ fn swap_errors_quick_profile_runs_end_to_end() {
     let run = run_quick(&p, &file, &[]);
     ok(&run);
     assert_eq!(ran(&run).len(), 20, "every stage ran: {:?}", ran(&run));
+
+    // The report of the quick run: a section per stage, every declared figure drawn with data.
+    let html = p.path("swap_errors.html");
+    let report = p.rnx(&["report", &file, "--profile", "quick", "-o", html.to_str().unwrap()]);
+    ok(&report);
+    assert!(stderr(&report).contains("report: 20 sections, 24 figures"), "{}", stderr(&report));
+    let html = std::fs::read_to_string(html).unwrap();
+    assert_eq!(html.matches("<section id=").count(), 20);
+    assert_eq!(html.matches("data-points=\"0\"").count(), 0, "a figure without data");
 
     // One row per method, in the order the pipeline lists them.
     let methods = table(&p, &file, "methods", "comparison");
