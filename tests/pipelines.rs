@@ -52,7 +52,11 @@ fn swap_errors_quick_profile_runs_end_to_end() {
     let html = p.path("swap_errors.html");
     let report = p.rnx(&["report", &file, "--profile", "quick", "-o", html.to_str().unwrap()]);
     ok(&report);
-    assert!(stderr(&report).contains("report: 20 sections, 24 figures"), "{}", stderr(&report));
+    assert!(
+        stderr(&report).contains("report: 20 sections, 24 figures"),
+        "{}",
+        stderr(&report)
+    );
     let html = std::fs::read_to_string(html).unwrap();
     assert_eq!(html.matches("<section id=").count(), 20);
     assert_eq!(html.matches("data-points=\"0\"").count(), 0, "a figure without data");
