@@ -50,21 +50,14 @@ pub fn prepare(plan: &Plan, store: &Store, device: &str, selected: &[InstanceId]
                     .join("; "),
             ),
             Ok(upstream) => match decide(plan, id, &upstream, store, None, device) {
-                Decision::Cached(d, _) => {
+                Decision::Cached(d, record) => {
                     let key = d.key;
-                    let key_inputs = match super::compute_key(&plan.instances[id], &upstream, device) {
-                        Ok((_, ki)) => ki,
-                        Err(m) => {
-                            done[id] = Some(d);
-                            out.push((id, Readiness::Blocked(m)));
-                            continue;
-                        }
-                    };
                     done[id] = Some(d);
+                    // The entry's key equals the current one, so its recorded inputs are this key's.
                     Readiness::Ready(Box::new(Prepared {
                         id,
                         key,
-                        key_inputs,
+                        key_inputs: record.key_inputs,
                         cached: true,
                         bindings: BTreeMap::new(),
                     }))
