@@ -109,8 +109,15 @@ fn a_27_member_sweep_is_drawn_as_small_multiples() {
         ),
     );
     ok(&p.rnx(&["run", "s.rnx"]));
-    let out = p.rnx(&["report", "s.rnx", "-o", "s.html"]);
+    let out = p.rnx(&["report", "s.rnx", "-o", "s.html", "--svg-dir", "svgs"]);
     ok(&out);
+    for name in [
+        "observed-response-errors.svg",
+        "observed-swap-rate-against-cue-distance.svg",
+    ] {
+        let svg = std::fs::read_to_string(p.path("svgs").join(name)).expect("--svg-dir writes each figure");
+        assert!(svg.starts_with("<svg"), "{name}");
+    }
     let html = std::fs::read_to_string(p.path("s.html")).unwrap();
     let figs = figures(&html, "observed");
     assert_eq!(figs.len(), 2);

@@ -71,6 +71,9 @@ pub struct ReportArgs {
     /// The HTML file to write.
     #[arg(long, short = 'o', default_value = "report.html")]
     pub output: PathBuf,
+    /// Also write every figure as its own SVG file into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub svg_dir: Option<PathBuf>,
 }
 
 #[derive(Args)]

@@ -23,20 +23,46 @@ pub fn run(args: ReportArgs) -> u8 {
             return EXIT_FAILURE;
         }
     }
-    if write(&f.plan, &store, &device, &f.pipeline.name, &args.stages, &args.output) {
-        0
-    } else {
-        EXIT_FAILURE
+    match write(&f.plan, &store, &device, &f.pipeline.name, &args.stages, &args.output) {
+        Some(svgs) => match &args.svg_dir {
+            None => 0,
+            Some(dir) => write_svgs(dir, &svgs),
+        },
+        None => EXIT_FAILURE,
     }
 }
 
-/// Builds and writes the report; says what it wrote. Returns whether it was written.
-pub fn write(plan: &Plan, store: &Store, device: &str, name: &str, only: &[String], path: &Path) -> bool {
+fn write_svgs(dir: &Path, svgs: &[(String, String)]) -> u8 {
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        eprintln!("error: cannot create `{}`: {e}", dir.display());
+        return EXIT_FAILURE;
+    }
+    for (name, svg) in svgs {
+        let path = dir.join(name);
+        if let Err(e) = std::fs::write(&path, svg) {
+            eprintln!("error: cannot write `{}`: {e}", path.display());
+            return EXIT_FAILURE;
+        }
+    }
+    eprintln!("wrote {} SVG files into {}", svgs.len(), dir.display());
+    0
+}
+
+/// Builds and writes the report and says what it wrote; returns its figures as SVG files
+/// (name, text), or `None` if it could not be written.
+pub fn write(
+    plan: &Plan,
+    store: &Store,
+    device: &str,
+    name: &str,
+    only: &[String],
+    path: &Path,
+) -> Option<Vec<(String, String)>> {
     let started = std::time::Instant::now();
     let (html, summary) = crate::report::build(plan, store, device, &format!("rnx report: {name}"), only);
     if let Err(e) = std::fs::write(path, html) {
         eprintln!("error: cannot write `{}`: {e}", path.display());
-        return false;
+        return None;
     }
     eprintln!(
         "report: {} sections, {} figures{} in {:.2} s -> {}",
@@ -50,5 +76,5 @@ pub fn write(plan: &Plan, store: &Store, device: &str, name: &str, only: &[Strin
         started.elapsed().as_secs_f64(),
         path.display()
     );
-    true
+    Some(summary.svgs)
 }

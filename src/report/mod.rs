@@ -20,6 +20,8 @@ pub struct ReportSummary {
     pub figures: usize,
     /// Instances not in the cache (drawn as "not computed").
     pub missing: usize,
+    /// Every figure as a file name (`STAGE-figure-title.svg`) and its SVG.
+    pub svgs: Vec<(String, String)>,
 }
 
 /// Builds the report of `plan`'s declarations named in `only` (all when empty).
@@ -103,7 +105,9 @@ pub fn build(plan: &Plan, store: &Store, device: &str, title: &str, only: &[Stri
             let figure_html = match render(fig, &family) {
                 Ok((svg, points)) => {
                     summary.figures += 1;
-                    format!("<div class=\"svg\" data-points=\"{points}\">{svg}</div>")
+                    let html = format!("<div class=\"svg\" data-points=\"{points}\">{svg}</div>");
+                    summary.svgs.push((format!("{decl}-{}.svg", slug(fig.title)), svg));
+                    html
                 }
                 Err(e) => format!("<p class=\"error\">cannot draw: {}</p>", escape(&e)),
             };
@@ -130,6 +134,16 @@ pub fn build(plan: &Plan, store: &Store, device: &str, title: &str, only: &[Stri
         body.push_str("</section>\n");
     }
     (html::page(title, &body), summary)
+}
+
+/// A figure title as part of a file name: lower case, words joined by `-`.
+fn slug(title: &str) -> String {
+    title
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_lowercase)
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 fn has_output(m: &Manifest, file: &str) -> bool {
