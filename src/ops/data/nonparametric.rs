@@ -109,16 +109,7 @@ static FIGURES: &[Figure] = &[
         x_label: "cue distance (rad)",
         y_label: "swap probability",
     },
-    Figure {
-        title: "Surrogate response errors",
-        table: "trials",
-        plot: Plot::Histogram {
-            column: "error",
-            bins: 36,
-        },
-        x_label: "response error (rad)",
-        y_label: "trials",
-    },
+    super::swap_mixture::response_errors("Surrogate response errors"),
 ];
 
 impl StageOp for Nonparametric {

@@ -143,9 +143,10 @@ pub fn report_probabilities(cue_distances_to_others: &[f64], target_logit: f64, 
     exps.iter().map(|e| e / total).collect()
 }
 
-static FIGURES: &[Figure] = &[
+/// The histogram of a `trials` table's response errors (also drawn for `nonparametric`'s surrogate).
+pub(super) const fn response_errors(title: &'static str) -> Figure {
     Figure {
-        title: "Response errors",
+        title,
         table: "trials",
         plot: Plot::Histogram {
             column: "error",
@@ -153,7 +154,11 @@ static FIGURES: &[Figure] = &[
         },
         x_label: "response error (rad)",
         y_label: "trials",
-    },
+    }
+}
+
+static FIGURES: &[Figure] = &[
+    response_errors("Response errors"),
     Figure {
         title: "Swap rate against cue distance",
         table: "swap_curve",
