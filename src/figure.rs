@@ -46,4 +46,32 @@ pub enum Plot {
     Bars { label: &'static str, values: Columns },
     /// A histogram of one column.
     Histogram { column: &'static str, bins: usize },
+    /// The rows of the `units` columns (one per unit) projected on their own top two principal
+    /// components, drawn as a path per `group`: trajectories in PC space from a rates table.
+    PcPaths { units: Columns, group: &'static str },
+    /// The cumulative fraction of variance the leading principal components of the `units`
+    /// columns explain.
+    PcVariance { units: Columns },
+    /// Points of the figure's table, coloured by `color`, over the paths of the same plane's
+    /// `x` and `y` columns in another of the stage's tables (`paths`, one path per `group`).
+    PointsOverPaths {
+        x: &'static str,
+        y: &'static str,
+        color: Option<&'static str>,
+        paths: &'static str,
+        group: &'static str,
+    },
+    /// One panel for a whole sweep family: each `ys` column's mean per member against the
+    /// member's first numeric sweep coordinate (a metric against, say, the sampling fraction).
+    AcrossSweep { ys: Columns },
+}
+
+impl Figure {
+    /// Every table the figure reads: its own, then the one it draws under it, if any.
+    pub fn tables(&self) -> Vec<&'static str> {
+        match self.plot {
+            Plot::PointsOverPaths { paths, .. } => vec![self.table, paths],
+            _ => vec![self.table],
+        }
+    }
 }

@@ -17,6 +17,7 @@ train fit = train(net, reach, fit_loss) { steps = 60  batch = 16  lr = 0.005  lo
 analysis ev = evaluate(fit, reach) { trials = 32 }
 analysis pcs = pca(ev) { components = 3 }
 analysis fps = fixed_points(fit, reach) { epoch = "delay"  inits = 4  max_iters = 300  trials = 16 }
+analysis rot = jpca(fit, reach) { trials = 32  components = 4 }
 analysis noise = robustness(fit, reach) { input_noise = [0, 0.5, 1]  trials = 32 }
 analysis table = compare([ev]) { table = "metrics" }
 "#;
@@ -65,14 +66,22 @@ fn the_report_has_every_stage_and_every_declared_figure_with_data() {
     p.write("r.rnx", PIPELINE);
     let run = p.rnx(&["run", "r.rnx", "--report", "r.html"]);
     ok(&run);
-    assert!(stderr(&run).contains("report: 7 sections"), "{}", stderr(&run));
+    assert!(stderr(&run).contains("report: 8 sections"), "{}", stderr(&run));
     let html = std::fs::read_to_string(p.path("r.html")).unwrap();
     let expected: &[(&str, &[&str])] = &[
         ("observed", &["Response errors", "Swap rate against cue distance"]),
         ("fit", &["Training loss"]),
-        ("ev", &["Performance"]),
+        (
+            "ev",
+            &[
+                "Performance",
+                "Trial-averaged trajectories in the top two PCs",
+                "Variance of the unit rates explained",
+            ],
+        ),
         ("pcs", &["Trajectories in the top two PCs", "Variance explained"]),
         ("fps", &["Fixed points in PC space", "Jacobian eigenvalues"]),
+        ("rot", &["The rotation plane"]),
         ("noise", &["Performance against extra noise"]),
         ("table", &["Compared stages"]),
     ];
@@ -91,6 +100,9 @@ fn the_report_has_every_stage_and_every_declared_figure_with_data() {
         svg.contains("kappa=5") && svg.contains("kappa=20"),
         "legend names the members"
     );
+    // Fixed points are drawn over the trajectories they were sampled from.
+    let (_, _, svg) = &figures(&html, "fps")[0];
+    assert!(svg.contains("trajectories (one per condition)") && svg.contains("stable="));
     // Self-contained: no scripts, no external resources.
     assert!(!html.contains("<script") && !html.contains(" src=") && !html.contains("<link"));
     // Parameters, keys and run times are shown.

@@ -52,6 +52,9 @@ pub struct Jpca {
     pub plane: [Vec<f64>; 2],
     /// Fraction of the variance of X (all condition-times, k PCs) lying in `plane`.
     pub plane_variance_fraction: f64,
+    /// Every condition-time state (condition-major, as the conditions were given) on `plane`:
+    /// the rotation plane as Churchland et al. draw it.
+    pub plane_projection: Vec<[f64; 2]>,
     /// k x k, row-major.
     pub m_skew: Vec<f64>,
     /// k x k, row-major.
@@ -78,6 +81,13 @@ pub fn jpca(conditions: &[Vec<f64>], n_units: usize, dt: f64, cfg: &JpcaConfig) 
     };
     let (frequencies_hz, plane) = rotations(&m_skew);
     let plane_variance_fraction = variance_fraction(&states, &plane);
+    let plane_projection = states
+        .row_iter()
+        .map(|row| {
+            let on = |axis: &[f64]| row.iter().zip(axis).map(|(v, a)| v * a).sum::<f64>();
+            [on(&plane[0]), on(&plane[1])]
+        })
+        .collect();
     Ok(Jpca {
         r2_skew,
         r2_unconstrained,
@@ -85,6 +95,7 @@ pub fn jpca(conditions: &[Vec<f64>], n_units: usize, dt: f64, cfg: &JpcaConfig) 
         frequencies_hz,
         plane,
         plane_variance_fraction,
+        plane_projection,
         m_skew: row_major(&m_skew),
         m_unconstrained: row_major(&m_free),
     })

@@ -5,8 +5,10 @@
 mod columns;
 mod html;
 mod plot;
+mod series;
 
-pub use plot::{Member, OVERLAY_MAX, render};
+pub use plot::{OVERLAY_MAX, render};
+pub use series::Member;
 
 use crate::cache::{Manifest, StageKey, Store};
 use crate::exec::{State, status};
@@ -70,7 +72,14 @@ pub fn build(plan: &Plan, store: &Store, device: &str, title: &str, only: &[Stri
                     ]);
                 }
             }
-            members.push((label, entry));
+            members.push((
+                label,
+                inst.coords
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.to_string()))
+                    .collect::<Vec<_>>(),
+                entry,
+            ));
         }
         summary.sections += 1;
         body.push_str(&format!(
@@ -84,20 +93,31 @@ pub fn build(plan: &Plan, store: &Store, device: &str, title: &str, only: &[Stri
         for fig in op.figures() {
             let mut family = Vec::new();
             let mut paths = Vec::new();
-            for (label, entry) in &members {
+            for (label, coords, entry) in &members {
                 let Some((key, m)) = entry else { continue };
-                let file = format!("{}.parquet", fig.table);
-                if !has_output(m, &file) {
-                    continue;
-                }
-                let path = store.entry_dir(key).join(&file);
-                if let Ok(batch) = crate::table::read_parquet(&path) {
-                    family.push(Member {
-                        label: label.clone(),
-                        batch,
-                    });
+                let mut batches = Vec::new();
+                for table in fig.tables() {
+                    let file = format!("{table}.parquet");
+                    let path = store.entry_dir(key).join(&file);
+                    if !has_output(m, &file) {
+                        break;
+                    }
+                    let Ok(batch) = crate::table::read_parquet(&path) else {
+                        break;
+                    };
+                    batches.push(batch);
                     paths.push(path);
                 }
+                if batches.len() < fig.tables().len() {
+                    continue;
+                }
+                let backdrop = (batches.len() > 1).then(|| batches.remove(1));
+                family.push(Member {
+                    label: label.clone(),
+                    coords: coords.clone(),
+                    batch: batches.remove(0),
+                    backdrop,
+                });
             }
             if family.is_empty() {
                 continue;
@@ -126,7 +146,7 @@ pub fn build(plan: &Plan, store: &Store, device: &str, title: &str, only: &[Stri
             ));
         }
         if op.schema().name == "compare"
-            && let Some((_, Some((key, _)))) = members.first()
+            && let Some((_, _, Some((key, _)))) = members.first()
             && let Ok(batch) = crate::table::read_parquet(&store.entry_dir(key).join("comparison.parquet"))
         {
             body.push_str(&html::batch_html(&batch, 60));

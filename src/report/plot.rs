@@ -5,26 +5,12 @@
 //! colour per member, when it has at most `OVERLAY_MAX` members; otherwise it is drawn as small
 //! multiples, one panel per member titled with its coordinates, so a 27-member sweep stays legible.
 
-use super::columns::{labels, numbers, select};
+use super::series::{Member, Series, across_sweep, bounds, series_of};
 use crate::figure::{Figure, Plot};
-use arrow_array::RecordBatch;
 use plotters::prelude::*;
-use std::collections::BTreeMap;
 
 /// At most this many members share one panel.
 pub const OVERLAY_MAX: usize = 8;
-
-/// One stage instance's table, labelled by its sweep coordinates.
-pub struct Member {
-    pub label: String,
-    pub batch: RecordBatch,
-}
-
-struct Series {
-    name: String,
-    points: Vec<(f64, f64)>,
-    line: bool,
-}
 
 struct Panel {
     title: String,
@@ -32,7 +18,24 @@ struct Panel {
     /// For bar charts: the category labels along x.
     categories: Vec<String>,
     bars: bool,
+    /// Replaces the figure's x axis title (a sweep coordinate's name).
+    x_label: Option<String>,
 }
+
+impl Panel {
+    fn new(title: String, series: Vec<Series>, categories: Vec<String>, bars: bool) -> Panel {
+        Panel {
+            title,
+            series,
+            categories,
+            bars,
+            x_label: None,
+        }
+    }
+}
+
+/// The colour of context drawn under the data.
+const MUTED: RGBColor = RGBColor(190, 190, 190);
 
 const COLOURS: [RGBColor; 10] = [
     RGBColor(31, 119, 180),
@@ -47,136 +50,16 @@ const COLOURS: [RGBColor; 10] = [
     RGBColor(23, 190, 207),
 ];
 
-/// The series one member's table gives for a figure, with bar categories where it has some.
-fn series_of(fig: &Figure, batch: &RecordBatch) -> (Vec<Series>, Vec<String>) {
-    let mut out = Vec::new();
-    let mut categories = Vec::new();
-    let by_group = |group: Option<&str>, n: usize| -> BTreeMap<String, Vec<usize>> {
-        let keys = group
-            .and_then(|g| labels(batch, g))
-            .unwrap_or_else(|| vec![String::new(); n]);
-        let mut m: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (i, k) in keys.into_iter().enumerate() {
-            m.entry(k).or_default().push(i);
-        }
-        m
-    };
-    match fig.plot {
-        Plot::Lines { x, ys, group, .. } => {
-            let Some(xs) = numbers(batch, x) else {
-                return (out, categories);
-            };
-            let names = select(batch, &ys);
-            let groups = by_group(group, xs.len());
-            for y in &names {
-                let Some(vals) = numbers(batch, y) else { continue };
-                for (g, rows) in &groups {
-                    let name = match (names.len() > 1, g.is_empty()) {
-                        (true, true) => y.clone(),
-                        (true, false) => format!("{y} {}={g}", group.unwrap_or("")),
-                        (false, false) => format!("{}={g}", group.unwrap_or("")),
-                        (false, true) => y.clone(),
-                    };
-                    out.push(Series {
-                        name,
-                        points: rows.iter().map(|&i| (xs[i], vals[i])).collect(),
-                        line: true,
-                    });
-                }
-            }
-        }
-        Plot::Path { xy, group } => {
-            let names = select(batch, &xy);
-            if let (Some(a), Some(b)) = (names.first(), names.get(1))
-                && let (Some(xs), Some(ys)) = (numbers(batch, a), numbers(batch, b))
-            {
-                for (g, rows) in by_group(Some(group), xs.len()) {
-                    out.push(Series {
-                        name: format!("{group}={g}"),
-                        points: rows.iter().map(|&i| (xs[i], ys[i])).collect(),
-                        line: true,
-                    });
-                }
-            }
-        }
-        Plot::Points {
-            x,
-            y,
-            color,
-            unit_circle,
-        } => {
-            if let (Some(xs), Some(ys)) = (numbers(batch, x), numbers(batch, y)) {
-                for (g, rows) in by_group(color, xs.len()) {
-                    let name = match color {
-                        Some(c) => format!("{c}={g}"),
-                        None => y.to_string(),
-                    };
-                    out.push(Series {
-                        name,
-                        points: rows.iter().map(|&i| (xs[i], ys[i])).collect(),
-                        line: false,
-                    });
-                }
-            }
-            if unit_circle {
-                out.push(Series {
-                    name: "unit circle".into(),
-                    points: (0..=96)
-                        .map(|k| {
-                            let t = k as f64 / 96.0 * std::f64::consts::TAU;
-                            (t.cos(), t.sin())
-                        })
-                        .collect(),
-                    line: true,
-                });
-            }
-        }
-        Plot::Bars { label, values } => {
-            categories = labels(batch, label).unwrap_or_default();
-            for v in select(batch, &values) {
-                if let Some(vals) = numbers(batch, &v) {
-                    out.push(Series {
-                        name: v.clone(),
-                        points: vals.iter().enumerate().map(|(i, &y)| (i as f64, y)).collect(),
-                        line: false,
-                    });
-                }
-            }
-        }
-        Plot::Histogram { column, bins } => {
-            if let Some(vals) = numbers(batch, column) {
-                let finite: Vec<f64> = vals.into_iter().filter(|v| v.is_finite()).collect();
-                let (lo, hi) = bounds(finite.iter().copied());
-                let bins = bins.max(1);
-                let width = (hi - lo) / bins as f64;
-                let mut counts = vec![0usize; bins];
-                for v in &finite {
-                    let k = (((v - lo) / width) as usize).min(bins - 1);
-                    counts[k] += 1;
-                }
-                out.push(Series {
-                    name: column.to_string(),
-                    points: counts
-                        .iter()
-                        .enumerate()
-                        .map(|(k, &c)| (lo + (k as f64 + 0.5) * width, c as f64))
-                        .collect(),
-                    line: true,
-                });
-            }
-        }
-    }
-    for s in &mut out {
-        s.points.retain(|(x, y)| x.is_finite() && y.is_finite());
-    }
-    out.retain(|s| !s.points.is_empty());
-    (out, categories)
-}
-
 /// The panels of a figure for a family of members.
 fn panels(fig: &Figure, members: &[Member]) -> Vec<Panel> {
+    if let Plot::AcrossSweep { ys } = &fig.plot {
+        let (x_name, series) = across_sweep(ys, members);
+        let mut panel = Panel::new(format!("{} against {x_name}", fig.title), series, Vec::new(), false);
+        panel.x_label = Some(format!("{x_name} (sweep coordinate)"));
+        return vec![panel];
+    }
     let bars = matches!(fig.plot, Plot::Bars { .. });
-    let per_member: Vec<(Vec<Series>, Vec<String>)> = members.iter().map(|m| series_of(fig, &m.batch)).collect();
+    let per_member: Vec<(Vec<Series>, Vec<String>)> = members.iter().map(|m| series_of(fig, m)).collect();
     let single = per_member.iter().all(|(s, _)| s.len() <= 1);
     if members.len() > 1 && members.len() <= OVERLAY_MAX && single && !bars {
         let series = per_member
@@ -189,45 +72,31 @@ fn panels(fig: &Figure, members: &[Member]) -> Vec<Panel> {
                 })
             })
             .collect();
-        return vec![Panel {
-            title: fig.title.to_string(),
-            series,
-            categories: Vec::new(),
-            bars,
-        }];
+        return vec![Panel::new(fig.title.to_string(), series, Vec::new(), bars)];
     }
-    per_member
-        .into_iter()
-        .zip(members)
-        .map(|((series, categories), m)| Panel {
-            title: if m.label.is_empty() {
-                fig.title.to_string()
-            } else {
-                m.label.clone()
-            },
-            series,
-            categories,
-            bars,
-        })
-        .collect()
-}
-
-/// The finite range of some values, padded, never empty.
-fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-    for v in values.filter(|v| v.is_finite()) {
-        lo = lo.min(v);
-        hi = hi.max(v);
+    let mut out = Vec::new();
+    for ((series, categories), m) in per_member.into_iter().zip(members) {
+        let title = if m.label.is_empty() {
+            fig.title.to_string()
+        } else {
+            m.label.clone()
+        };
+        if bars && series.len() > 1 {
+            // Columns on different scales (a swap rate and a concentration) each get their own
+            // axis: one panel per column.
+            for s in series {
+                let title = if m.label.is_empty() {
+                    s.name.clone()
+                } else {
+                    format!("{title}: {}", s.name)
+                };
+                out.push(Panel::new(title, vec![s], categories.clone(), true));
+            }
+        } else {
+            out.push(Panel::new(title, series, categories, bars));
+        }
     }
-    if !lo.is_finite() {
-        return (0.0, 1.0);
-    }
-    if hi - lo < 1e-12 * lo.abs().max(1.0) {
-        let pad = if lo == 0.0 { 1.0 } else { lo.abs() * 0.5 };
-        return (lo - pad, hi + pad);
-    }
-    let pad = (hi - lo) * 0.05;
-    (lo - pad, hi + pad)
+    out
 }
 
 /// The figure as one SVG, and the number of data points drawn.
@@ -235,10 +104,11 @@ pub fn render(fig: &Figure, members: &[Member]) -> Result<(String, usize), Strin
     let panels = panels(fig, members);
     let log_y = matches!(fig.plot, Plot::Lines { log_y: true, .. });
     let n = panels.len().max(1);
-    let (cols, pw, ph) = if n == 1 {
-        (1, 640u32, 400u32)
-    } else {
-        (n.min(4), 300, 220)
+    let (cols, pw, ph) = match (n == 1, equal_aspect(fig)) {
+        (true, false) => (1, 640u32, 400u32),
+        (true, true) => (1, 500, 520),
+        (false, false) => (n.min(4), 300, 220),
+        (false, true) => (n.min(4), 280, 300),
     };
     let rows = n.div_ceil(cols);
     let mut svg = String::new();
@@ -253,6 +123,11 @@ pub fn render(fig: &Figure, members: &[Member]) -> Result<(String, usize), Strin
         root.present().map_err(|e| e.to_string())?;
     }
     Ok((svg, drawn))
+}
+
+/// Whether a figure is drawn with equal scales on both axes (points over the unit circle).
+fn equal_aspect(fig: &Figure) -> bool {
+    matches!(fig.plot, Plot::Points { unit_circle: true, .. })
 }
 
 type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
@@ -270,12 +145,20 @@ fn draw_panel(
         bounds(panel.series.iter().flat_map(|s| s.points.iter().map(|p| p.0)))
     };
     let ys = panel.series.iter().flat_map(|s| s.points.iter().map(|p| p.1));
-    let (mut y0, y1) = if panel.bars {
+    let (y0, y1) = if panel.bars {
         let (lo, hi) = bounds(ys.chain([0.0]));
         (lo.min(0.0), hi)
     } else {
         bounds(ys.filter(|y| !log_y || *y > 0.0))
     };
+    // The complex plane keeps its aspect: one range for both axes, on a square panel.
+    let (x0, x1, y0, y1) = if equal_aspect(fig) {
+        let (lo, hi) = (x0.min(y0), x1.max(y1));
+        (lo, hi, lo, hi)
+    } else {
+        (x0, x1, y0, y1)
+    };
+    let x_desc = panel.x_label.as_deref().unwrap_or(fig.x_label);
     let font = if big { 15 } else { 11 };
     let mut builder = ChartBuilder::on(area);
     builder
@@ -296,11 +179,10 @@ fn draw_panel(
         } else {
             (0.1, 10.0)
         };
-        y0 = lo;
-        let mut chart = builder.build_cartesian_2d(x0..x1, (y0..hi.max(y0 * 10.0)).log_scale())?;
+        let mut chart = builder.build_cartesian_2d(x0..x1, (lo..hi.max(lo * 10.0)).log_scale())?;
         chart
             .configure_mesh()
-            .x_desc(fig.x_label)
+            .x_desc(x_desc)
             .y_desc(fig.y_label)
             .y_label_formatter(&|v: &f64| format!("{v:.0e}"))
             .label_style(("sans-serif", font - 2))
@@ -335,7 +217,7 @@ fn draw_panel(
         }
     };
     let mut mesh = chart.configure_mesh();
-    mesh.x_desc(fig.x_label)
+    mesh.x_desc(x_desc)
         .y_desc(fig.y_label)
         .label_style(("sans-serif", font - 2));
     if panel.bars {
@@ -343,8 +225,15 @@ fn draw_panel(
     }
     mesh.draw()?;
     let groups = panel.series.len().max(1) as f64;
+    let mut coloured = 0;
+    let mut muted_labelled = false;
     for (i, s) in panel.series.iter().enumerate() {
-        let colour = COLOURS[i % COLOURS.len()];
+        let colour = if s.muted {
+            MUTED
+        } else {
+            coloured += 1;
+            COLOURS[(coloured - 1) % COLOURS.len()]
+        };
         drawn += s.points.len();
         let anno = if panel.bars {
             let w = 0.8 / groups;
@@ -353,12 +242,16 @@ fn draw_panel(
                 Rectangle::new([(left, 0.0_f64.min(y)), (left + w, 0.0_f64.max(y))], colour.filled())
             }))?
         } else if s.line {
-            chart.draw_series(LineSeries::new(s.points.iter().copied(), colour.stroke_width(2)))?
+            let width = if s.muted { 1 } else { 2 };
+            chart.draw_series(LineSeries::new(s.points.iter().copied(), colour.stroke_width(width)))?
         } else {
             chart.draw_series(s.points.iter().map(|&p| Circle::new(p, 3, colour.filled())))?
         };
-        anno.label(s.name.clone())
-            .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 12, y + 4)], colour.filled()));
+        if !s.muted || !muted_labelled {
+            muted_labelled |= s.muted;
+            anno.label(s.name.clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 12, y + 4)], colour.filled()));
+        }
     }
     if panel.series.len() > 1 || (panel.bars && !panel.series.is_empty()) {
         chart
@@ -369,4 +262,75 @@ fn draw_panel(
             .draw()?;
     }
     Ok(drawn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::figure::Columns;
+    use crate::table::TableBuilder;
+
+    #[test]
+    fn bars_of_several_columns_get_a_panel_each() {
+        let batch = TableBuilder::new()
+            .utf8("stage", &["a", "b"])
+            .f64("swap_rate", vec![0.1, 0.2])
+            .f64("kappa", vec![10.0, 20.0])
+            .build()
+            .unwrap();
+        let fig = Figure {
+            title: "Compared",
+            table: "comparison",
+            plot: Plot::Bars {
+                label: "stage",
+                values: Columns::Named(&["swap_rate", "kappa"]),
+            },
+            x_label: "stage",
+            y_label: "value",
+        };
+        let member = Member {
+            label: String::new(),
+            coords: Vec::new(),
+            batch,
+            backdrop: None,
+        };
+        let titles: Vec<String> = panels(&fig, std::slice::from_ref(&member))
+            .into_iter()
+            .map(|p| p.title)
+            .collect();
+        assert_eq!(titles, ["swap_rate", "kappa"]);
+        let (svg, points) = render(&fig, &[member]).unwrap();
+        assert_eq!(points, 4);
+        assert_eq!(svg.matches("swap_rate").count(), svg.matches("kappa").count());
+    }
+
+    #[test]
+    fn the_unit_circle_is_drawn_on_a_square() {
+        let fig = Figure {
+            title: "Eigenvalues",
+            table: "eigenvalues",
+            plot: Plot::Points {
+                x: "re",
+                y: "im",
+                color: None,
+                unit_circle: true,
+            },
+            x_label: "re",
+            y_label: "im",
+        };
+        assert!(equal_aspect(&fig));
+        let batch = TableBuilder::new()
+            .f64("re", vec![0.5, 3.0])
+            .f64("im", vec![0.0, 0.1])
+            .build()
+            .unwrap();
+        let member = Member {
+            label: String::new(),
+            coords: Vec::new(),
+            batch,
+            backdrop: None,
+        };
+        let (svg, _) = render(&fig, &[member]).unwrap();
+        assert!(svg.contains("width=\"500\" height=\"520\""), "{}", &svg[..200]);
+    }
 }

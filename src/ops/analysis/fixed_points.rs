@@ -5,7 +5,8 @@
 //! Initial states are sampled from the network's own trajectories in that epoch (simulated again
 //! here in f64, so that states are exact for every activation), plus small Gaussian noise.
 
-use crate::analysis::fixed_points::{FixedPoint, FixedPointConfig, find_fixed_points};
+use super::fixed_points_tables::{PointsTable, TrajectoryMeans};
+use crate::analysis::fixed_points::{FixedPointConfig, find_fixed_points};
 use crate::analysis::pca::pca;
 use crate::analysis::rnn_map::RnnMap;
 use crate::figure::{Figure, Plot};
@@ -23,7 +24,7 @@ pub struct FixedPoints;
 static SCHEMA: OpSchema = OpSchema {
     name: "fixed_points",
     kinds: &[DeclKind::Analysis],
-    version: 2,
+    version: 3,
     doc: "Fixed points per condition under an epoch's mean input: q-minimisation from trajectory states, dedup, Jacobian eigenvalues, stability.",
     inputs: &[
         TRAINED_NETWORK,
@@ -194,6 +195,37 @@ static SCHEMA: OpSchema = OpSchema {
                 },
             ],
         },
+        OutputSpec {
+            name: "trajectories",
+            doc: "The simulated trials' rates, averaged per condition and step, on the same PCs as the points.",
+            columns: &[
+                ColumnSpec {
+                    name: "condition",
+                    ty: "int64",
+                    doc: "Condition.",
+                },
+                ColumnSpec {
+                    name: "t",
+                    ty: "float64",
+                    doc: "Time from trial start, in seconds.",
+                },
+                ColumnSpec {
+                    name: "pc_1",
+                    ty: "float64",
+                    doc: "Mean rates on the first PC.",
+                },
+                ColumnSpec {
+                    name: "pc_2",
+                    ty: "float64",
+                    doc: "Second PC.",
+                },
+                ColumnSpec {
+                    name: "pc_3",
+                    ty: "float64",
+                    doc: "Third PC.",
+                },
+            ],
+        },
     ],
 };
 
@@ -201,11 +233,12 @@ static FIGURES: &[Figure] = &[
     Figure {
         title: "Fixed points in PC space",
         table: "points",
-        plot: Plot::Points {
+        plot: Plot::PointsOverPaths {
             x: "pc_1",
             y: "pc_2",
             color: Some("stable"),
-            unit_circle: false,
+            paths: "trajectories",
+            group: "condition",
         },
         x_label: "PC 1 of the trajectories (rate units)",
         y_label: "PC 2 (rate units)",
@@ -290,6 +323,7 @@ impl StageOp for FixedPoints {
         let mut epoch_inputs: BTreeMap<i64, (Vec<f64>, usize)> = BTreeMap::new();
         let mut end_states: BTreeMap<i64, Vec<Vec<f64>>> = BTreeMap::new();
         let mut all_rates: Vec<f64> = Vec::new();
+        let mut rate_rows: Vec<(i64, usize)> = Vec::new();
         for trial in 0..batch.n_trials {
             let condition = batch.condition[trial];
             let mut x = x0.clone();
@@ -305,6 +339,7 @@ impl StageOp for FixedPoints {
                     .collect();
                 x = map_for(drive_of(&u)).step(&x);
                 all_rates.extend(x.iter().map(|&v| net.config.activation.apply(v)));
+                rate_rows.push((condition, step));
                 if batch.epochs[row] == epoch_index {
                     epoch_states.entry(condition).or_default().push(x.clone());
                     let sum = epoch_inputs.entry(condition).or_insert_with(|| (vec![0.0; n_in], 0));
@@ -322,6 +357,10 @@ impl StageOp for FixedPoints {
         }
         let rows = all_rates.len() / n;
         let pcs = pca(&all_rates, rows, n, 3).map_err(OpError::invalid)?;
+        let mut trajectories = TrajectoryMeans::default();
+        for (rates, &(condition, step)) in all_rates.chunks(n).zip(&rate_rows) {
+            trajectories.push(condition, step, &pcs.project(rates));
+        }
 
         let mut rng = ctx.rng("inits");
         let mut points_t = PointsTable::default();
@@ -359,6 +398,7 @@ impl StageOp for FixedPoints {
         let (points, eigen) = points_t.tables()?;
         ctx.write_table("points", points)?;
         ctx.write_table("eigenvalues", eigen)?;
+        ctx.write_table("trajectories", trajectories.table(batch.dt)?)?;
         ctx.write_table(
             "summary",
             TableBuilder::new()
@@ -377,65 +417,4 @@ fn mean(rows: &[Vec<f64>], n: usize) -> Vec<f64> {
         m.iter_mut().zip(r).for_each(|(a, v)| *a += v / rows.len() as f64);
     }
     m
-}
-
-/// Rows of the points and eigenvalues tables.
-#[derive(Default)]
-struct PointsTable {
-    condition: Vec<i64>,
-    point: Vec<i64>,
-    q: Vec<f64>,
-    stable: Vec<bool>,
-    max_modulus: Vec<f64>,
-    pcs: [Vec<f64>; 3],
-    e_condition: Vec<i64>,
-    e_point: Vec<i64>,
-    e_index: Vec<i64>,
-    e_re: Vec<f64>,
-    e_im: Vec<f64>,
-    e_mod: Vec<f64>,
-}
-
-impl PointsTable {
-    fn push(&mut self, condition: i64, index: i64, p: &FixedPoint, projection: &[f64]) {
-        self.condition.push(condition);
-        self.point.push(index);
-        self.q.push(p.q);
-        self.stable.push(p.stable);
-        self.max_modulus.push(p.max_modulus);
-        for (k, column) in self.pcs.iter_mut().enumerate() {
-            column.push(projection.get(k).copied().unwrap_or(f64::NAN));
-        }
-        for (k, (re, im)) in p.eigenvalues.iter().enumerate() {
-            self.e_condition.push(condition);
-            self.e_point.push(index);
-            self.e_index.push(k as i64);
-            self.e_re.push(*re);
-            self.e_im.push(*im);
-            self.e_mod.push(re.hypot(*im));
-        }
-    }
-
-    fn tables(self) -> Result<(arrow_array::RecordBatch, arrow_array::RecordBatch), OpError> {
-        let [pc1, pc2, pc3] = self.pcs;
-        let points = TableBuilder::new()
-            .i64("condition", self.condition)
-            .i64("point", self.point)
-            .f64("q", self.q)
-            .bool("stable", self.stable)
-            .f64("max_modulus", self.max_modulus)
-            .f64("pc_1", pc1)
-            .f64("pc_2", pc2)
-            .f64("pc_3", pc3)
-            .build()?;
-        let eigen = TableBuilder::new()
-            .i64("condition", self.e_condition)
-            .i64("point", self.e_point)
-            .i64("index", self.e_index)
-            .f64("re", self.e_re)
-            .f64("im", self.e_im)
-            .f64("modulus", self.e_mod)
-            .build()?;
-        Ok((points, eigen))
-    }
 }

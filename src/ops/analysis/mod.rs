@@ -3,6 +3,7 @@
 
 mod decoding;
 mod fixed_points;
+mod fixed_points_tables;
 mod generalisation;
 mod jpca;
 mod motifs;

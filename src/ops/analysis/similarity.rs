@@ -94,16 +94,27 @@ static SCHEMA: OpSchema = OpSchema {
     ],
 };
 
-static FIGURES: &[Figure] = &[Figure {
-    title: "Canonical correlations with the reference population",
-    table: "correlations",
-    plot: Plot::Bars {
-        label: "index",
-        values: Columns::Named(&["correlation"]),
+static FIGURES: &[Figure] = &[
+    Figure {
+        title: "Canonical correlations with the reference population",
+        table: "correlations",
+        plot: Plot::Bars {
+            label: "index",
+            values: Columns::Named(&["correlation"]),
+        },
+        x_label: "canonical pair",
+        y_label: "correlation",
     },
-    x_label: "canonical pair",
-    y_label: "correlation",
-}];
+    Figure {
+        title: "Similarity to the reference population",
+        table: "summary",
+        plot: Plot::AcrossSweep {
+            ys: Columns::Named(&["svcca", "procrustes"]),
+        },
+        x_label: "sweep coordinate",
+        y_label: "SVCCA (mean canonical correlation) and Procrustes distance, both unitless",
+    },
+];
 
 impl StageOp for Similarity {
     fn schema(&self) -> &'static OpSchema {

@@ -91,16 +91,37 @@ static SCHEMA: OpSchema = OpSchema {
     ],
 };
 
-static FIGURES: &[Figure] = &[Figure {
-    title: "Performance",
-    table: "metrics",
-    plot: Plot::Bars {
-        label: "metric",
-        values: Columns::Named(&["value"]),
+static FIGURES: &[Figure] = &[
+    Figure {
+        title: "Performance",
+        table: "metrics",
+        plot: Plot::Bars {
+            label: "metric",
+            values: Columns::Named(&["value"]),
+        },
+        x_label: "measure",
+        y_label: "value",
     },
-    x_label: "measure",
-    y_label: "value",
-}];
+    Figure {
+        title: "Trial-averaged trajectories in the top two PCs",
+        table: "trajectories",
+        plot: Plot::PcPaths {
+            units: Columns::Prefix("r_", usize::MAX),
+            group: "condition",
+        },
+        x_label: "PC 1 of the unit rates (rate units)",
+        y_label: "PC 2 (rate units)",
+    },
+    Figure {
+        title: "Variance of the unit rates explained",
+        table: "trajectories",
+        plot: Plot::PcVariance {
+            units: Columns::Prefix("r_", usize::MAX),
+        },
+        x_label: "principal component",
+        y_label: "cumulative fraction of variance",
+    },
+];
 
 impl StageOp for Evaluate {
     fn schema(&self) -> &'static OpSchema {
