@@ -52,12 +52,18 @@ pub fn labels(batch: &RecordBatch, name: &str) -> Option<Vec<String>> {
 
 /// The names a `Columns` selects in this table, in table order for the generated kinds.
 pub fn select(batch: &RecordBatch, columns: &Columns) -> Vec<String> {
+    select_excluding(batch, columns, &[])
+}
+
+/// As `select`, leaving out the columns named in `exclude` (before `Prefix` counts its `n`).
+pub fn select_excluding(batch: &RecordBatch, columns: &Columns, exclude: &[String]) -> Vec<String> {
     let schema = batch.schema();
+    let kept = |name: &str| !exclude.iter().any(|e| e == name);
     let is_float = |dt: &DataType| matches!(dt, DataType::Float64 | DataType::Float32);
     match columns {
         Columns::Named(names) => names
             .iter()
-            .filter(|n| schema.field_with_name(n).is_ok())
+            .filter(|n| schema.field_with_name(n).is_ok() && kept(n))
             .map(|n| n.to_string())
             .collect(),
         Columns::Between(a, b) => {
@@ -65,7 +71,7 @@ pub fn select(batch: &RecordBatch, columns: &Columns) -> Vec<String> {
             match (names.iter().position(|n| n == a), names.iter().position(|n| n == b)) {
                 (Some(i), Some(j)) if i + 1 < j => schema.fields()[i + 1..j]
                     .iter()
-                    .filter(|f| is_float(f.data_type()))
+                    .filter(|f| is_float(f.data_type()) && kept(f.name()))
                     .map(|f| f.name().clone())
                     .collect(),
                 _ => Vec::new(),
@@ -74,7 +80,7 @@ pub fn select(batch: &RecordBatch, columns: &Columns) -> Vec<String> {
         Columns::Prefix(prefix, n) => schema
             .fields()
             .iter()
-            .filter(|f| f.name().starts_with(prefix) && is_float(f.data_type()))
+            .filter(|f| f.name().starts_with(prefix) && is_float(f.data_type()) && kept(f.name()))
             .take(*n)
             .map(|f| f.name().clone())
             .collect(),

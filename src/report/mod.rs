@@ -4,6 +4,7 @@
 
 mod columns;
 mod html;
+mod legend;
 mod plot;
 mod series;
 

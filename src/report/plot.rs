@@ -5,6 +5,7 @@
 //! colour per member, when it has at most `OVERLAY_MAX` members; otherwise it is drawn as small
 //! multiples, one panel per member titled with its coordinates, so a 27-member sweep stays legible.
 
+use super::legend::Palette;
 use super::series::{Member, Series, across_sweep, bounds, series_of};
 use crate::figure::{Figure, Plot};
 use plotters::prelude::*;
@@ -33,22 +34,6 @@ impl Panel {
         }
     }
 }
-
-/// The colour of context drawn under the data.
-const MUTED: RGBColor = RGBColor(190, 190, 190);
-
-const COLOURS: [RGBColor; 10] = [
-    RGBColor(31, 119, 180),
-    RGBColor(255, 127, 14),
-    RGBColor(44, 160, 44),
-    RGBColor(214, 39, 40),
-    RGBColor(148, 103, 189),
-    RGBColor(140, 86, 75),
-    RGBColor(227, 119, 194),
-    RGBColor(127, 127, 127),
-    RGBColor(188, 189, 34),
-    RGBColor(23, 190, 207),
-];
 
 /// The panels of a figure for a family of members.
 fn panels(fig: &Figure, members: &[Member]) -> Vec<Panel> {
@@ -102,28 +87,56 @@ fn panels(fig: &Figure, members: &[Member]) -> Vec<Panel> {
 /// The figure as one SVG, and the number of data points drawn.
 pub fn render(fig: &Figure, members: &[Member]) -> Result<(String, usize), String> {
     let panels = panels(fig, members);
+    let palette = Palette::of(panels.iter().flat_map(|p| &p.series));
     let log_y = matches!(fig.plot, Plot::Lines { log_y: true, .. });
     let n = panels.len().max(1);
-    let (cols, pw, ph) = match (n == 1, equal_aspect(fig)) {
-        (true, false) => (1, 640u32, 400u32),
-        (true, true) => (1, 500, 520),
-        (false, false) => (n.min(4), 300, 220),
-        (false, true) => (n.min(4), 280, 300),
+    let (pw, ph) = match (n == 1, equal_aspect(fig)) {
+        (true, false) => (640u32, 400u32),
+        (true, true) => (500, 520),
+        (false, false) => (300, 220),
+        (false, true) => (280, 300),
     };
+    // Bars get room for their labels: a slot per category as wide as its longest label.
+    let pw = match panels.iter().map(|p| p.categories.len()).max() {
+        Some(k) if k > 0 => {
+            let chars = panels
+                .iter()
+                .flat_map(|p| &p.categories)
+                .map(|c| c.chars().count())
+                .max()
+                .unwrap_or(0) as u32;
+            pw.max(70 + k as u32 * (chars * 6 + 8).clamp(24, 120))
+        }
+        _ => pw,
+    };
+    let cols = (MAX_WIDTH / pw).clamp(1, 4).min(n as u32) as usize;
     let rows = n.div_ceil(cols);
+    // One legend for the figure, where a panel has series to tell apart.
+    let legend = if panels.iter().any(|p| p.series.len() > 1) {
+        palette.width()
+    } else {
+        0
+    };
     let mut svg = String::new();
     let mut drawn = 0;
     {
-        let root = SVGBackend::with_string(&mut svg, (pw * cols as u32, ph * rows as u32)).into_drawing_area();
+        let size = (pw * cols as u32 + legend, (ph * rows as u32).max(60));
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let areas = root.split_evenly((rows, cols));
-        for (panel, area) in panels.iter().zip(areas) {
-            drawn += draw_panel(fig, panel, &area, log_y, n == 1).map_err(|e| e.to_string())?;
+        let (grid, side) = root.split_horizontally(pw * cols as u32);
+        for (panel, area) in panels.iter().zip(grid.split_evenly((rows, cols))) {
+            drawn += draw_panel(fig, panel, &palette, &area, log_y, n == 1).map_err(|e| e.to_string())?;
+        }
+        if legend > 0 {
+            palette.draw(&side.margin(10, 0, 0, 0))?;
         }
         root.present().map_err(|e| e.to_string())?;
     }
     Ok((svg, drawn))
 }
+
+/// Figures wrap their panels at this width, in pixels (the legend aside).
+const MAX_WIDTH: u32 = 1280;
 
 /// Whether a figure is drawn with equal scales on both axes (points over the unit circle).
 fn equal_aspect(fig: &Figure) -> bool {
@@ -135,6 +148,7 @@ type Area<'a> = DrawingArea<SVGBackend<'a>, plotters::coord::Shift>;
 fn draw_panel(
     fig: &Figure,
     panel: &Panel,
+    palette: &Palette,
     area: &Area,
     log_y: bool,
     big: bool,
@@ -187,22 +201,10 @@ fn draw_panel(
             .y_label_formatter(&|v: &f64| format!("{v:.0e}"))
             .label_style(("sans-serif", font - 2))
             .draw()?;
-        for (i, s) in panel.series.iter().enumerate() {
-            let colour = COLOURS[i % COLOURS.len()];
+        for s in &panel.series {
             let pts: Vec<(f64, f64)> = s.points.iter().copied().filter(|p| p.1 > 0.0).collect();
             drawn += pts.len();
-            chart
-                .draw_series(LineSeries::new(pts, colour.stroke_width(2)))?
-                .label(s.name.clone())
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
-        }
-        if big && panel.series.len() > 1 {
-            chart
-                .configure_series_labels()
-                .background_style(WHITE.mix(0.8))
-                .border_style(BLACK)
-                .label_font(("sans-serif", 11))
-                .draw()?;
+            chart.draw_series(LineSeries::new(pts, palette.colour(s).stroke_width(2)))?;
         }
         return Ok(drawn);
     }
@@ -225,41 +227,21 @@ fn draw_panel(
     }
     mesh.draw()?;
     let groups = panel.series.len().max(1) as f64;
-    let mut coloured = 0;
-    let mut muted_labelled = false;
     for (i, s) in panel.series.iter().enumerate() {
-        let colour = if s.muted {
-            MUTED
-        } else {
-            coloured += 1;
-            COLOURS[(coloured - 1) % COLOURS.len()]
-        };
+        let colour = palette.colour(s);
         drawn += s.points.len();
-        let anno = if panel.bars {
+        if panel.bars {
             let w = 0.8 / groups;
             chart.draw_series(s.points.iter().map(|&(x, y)| {
                 let left = x - 0.4 + w * i as f64;
                 Rectangle::new([(left, 0.0_f64.min(y)), (left + w, 0.0_f64.max(y))], colour.filled())
-            }))?
+            }))?;
         } else if s.line {
             let width = if s.muted { 1 } else { 2 };
-            chart.draw_series(LineSeries::new(s.points.iter().copied(), colour.stroke_width(width)))?
+            chart.draw_series(LineSeries::new(s.points.iter().copied(), colour.stroke_width(width)))?;
         } else {
-            chart.draw_series(s.points.iter().map(|&p| Circle::new(p, 3, colour.filled())))?
-        };
-        if !s.muted || !muted_labelled {
-            muted_labelled |= s.muted;
-            anno.label(s.name.clone())
-                .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 12, y + 4)], colour.filled()));
+            chart.draw_series(s.points.iter().map(|&p| Circle::new(p, 3, colour.filled())))?;
         }
-    }
-    if panel.series.len() > 1 || (panel.bars && !panel.series.is_empty()) {
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .label_font(("sans-serif", if big { 11 } else { 9 }))
-            .draw()?;
     }
     Ok(drawn)
 }
@@ -331,6 +313,9 @@ mod tests {
             backdrop: None,
         };
         let (svg, _) = render(&fig, &[member]).unwrap();
-        assert!(svg.contains("width=\"500\" height=\"520\""), "{}", &svg[..200]);
+        // A 500 x 520 panel (square inside its axis labels), then the legend beside it.
+        let width: u32 = svg["<svg width=\"".len()..].split('"').next().unwrap().parse().unwrap();
+        assert!(svg.contains("height=\"520\"") && width > 500, "{}", &svg[..200]);
+        assert!(svg.contains("unit circle"), "the legend names it");
     }
 }

@@ -1,7 +1,7 @@
 //! The data series a declared figure draws from one stage instance's tables, or from a whole
 //! sweep family (`Plot::AcrossSweep`).
 
-use super::columns::{labels, numbers, select};
+use super::columns::{labels, numbers, select, select_excluding};
 use crate::analysis::pca::pca;
 use crate::figure::{Columns, Figure, Plot};
 use arrow_array::RecordBatch;
@@ -91,7 +91,7 @@ pub fn series_of(fig: &Figure, member: &Member) -> (Vec<Series>, Vec<String>) {
                 for (g, rows) in by_group(color, xs.len()) {
                     let name = match color {
                         Some(c) => format!("{c}={g}"),
-                        None => y.to_string(),
+                        None => fig.table.to_string(),
                     };
                     out.push(Series::new(name, rows.iter().map(|&i| (xs[i], ys[i])).collect(), false));
                 }
@@ -110,8 +110,9 @@ pub fn series_of(fig: &Figure, member: &Member) -> (Vec<Series>, Vec<String>) {
             }
         }
         Plot::Bars { label, values } => {
-            categories = labels(batch, label).unwrap_or_default();
-            for v in select(batch, &values) {
+            let (short, coordinates) = short_labels(&labels(batch, label).unwrap_or_default());
+            categories = short;
+            for v in select_excluding(batch, &values, &coordinates) {
                 if let Some(vals) = numbers(batch, &v) {
                     out.push(Series::new(
                         v.clone(),
@@ -195,6 +196,34 @@ pub fn series_of(fig: &Figure, member: &Member) -> (Vec<Series>, Vec<String>) {
     }
     out.retain(|s| !s.points.is_empty());
     (out, categories)
+}
+
+/// Bar labels that name sweep members (`card[activation=tanh,rate_l2=0.001]`) as their values
+/// alone (`tanh, 0.001`) when every label is of that form, and the coordinates' names, whose
+/// columns the labels then already show. Other labels are kept as they are.
+fn short_labels(labels: &[String]) -> (Vec<String>, Vec<String>) {
+    let parse = |l: &str| -> Option<Vec<(String, String)>> {
+        let inner = l.strip_suffix(']')?.split_once('[')?.1;
+        inner
+            .split(',')
+            .map(|kv| {
+                kv.split_once('=')
+                    .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+            })
+            .collect()
+    };
+    let parsed: Option<Vec<Vec<(String, String)>>> = labels.iter().map(|l| parse(l)).collect();
+    match parsed {
+        Some(all) if !all.is_empty() => {
+            let names = all[0].iter().map(|(k, _)| k.clone()).collect();
+            let short = all
+                .iter()
+                .map(|kv| kv.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(", "))
+                .collect();
+            (short, names)
+        }
+        _ => (labels.to_vec(), Vec::new()),
+    }
 }
 
 /// Row indices by the text of a column (all rows in one group when there is none).
@@ -306,6 +335,19 @@ mod tests {
 
     fn scores(values: &[f64]) -> RecordBatch {
         TableBuilder::new().f64("svcca", values.to_vec()).build().unwrap()
+    }
+
+    #[test]
+    fn member_labels_shorten_to_their_values_and_name_their_coordinates() {
+        let labels = [
+            "card[activation=tanh,rate_l2=0.001]".to_string(),
+            "card[activation=relu,rate_l2=0.01]".to_string(),
+        ];
+        let (short, names) = short_labels(&labels);
+        assert_eq!(short, ["tanh, 0.001", "relu, 0.01"]);
+        assert_eq!(names, ["activation", "rate_l2"]);
+        let plain = ["observed".to_string(), "card[p=1]".to_string()];
+        assert_eq!(short_labels(&plain), (plain.to_vec(), Vec::new()));
     }
 
     #[test]
