@@ -112,7 +112,7 @@ static FIGURES: &[Figure] = &[
             ys: Columns::Named(&["svcca", "procrustes"]),
         },
         x_label: "sweep coordinate",
-        y_label: "SVCCA (mean canonical correlation) and Procrustes distance, both unitless",
+        y_label: "SVCCA and Procrustes distance (unitless)",
     },
 ];
 
