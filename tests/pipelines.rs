@@ -53,7 +53,7 @@ fn swap_errors_quick_profile_runs_end_to_end() {
     let report = p.rnx(&["report", &file, "--profile", "quick", "-o", html.to_str().unwrap()]);
     ok(&report);
     assert!(
-        stderr(&report).contains("report: 20 sections, 24 figures"),
+        stderr(&report).contains("report: 20 sections, 26 figures"),
         "{}",
         stderr(&report)
     );
