@@ -2,7 +2,7 @@
 //! sweep family (`Plot::AcrossSweep`).
 
 use super::columns::{labels, numbers, select, select_excluding};
-use crate::analysis::pca::pca;
+use crate::analysis::pca::{Pca, pca};
 use crate::figure::{Columns, Figure, Plot};
 use arrow_array::RecordBatch;
 use std::collections::BTreeMap;
@@ -145,7 +145,8 @@ pub fn series_of(fig: &Figure, member: &Member) -> (Vec<Series>, Vec<String>) {
             }
         }
         Plot::PcPaths { units, group } => {
-            if let Some((projected, _)) = principal_components(batch, &units, 2) {
+            if let Some((fitted, data, cols)) = principal_components(batch, &units, 2) {
+                let projected: Vec<Vec<f64>> = data.chunks(cols).map(|row| fitted.project(row)).collect();
                 for (g, rows) in by_group(Some(group), projected.len()) {
                     let points = rows.iter().map(|&i| (projected[i][0], projected[i][1])).collect();
                     out.push(Series::new(format!("{group}={g}"), points, true));
@@ -153,9 +154,10 @@ pub fn series_of(fig: &Figure, member: &Member) -> (Vec<Series>, Vec<String>) {
             }
         }
         Plot::PcVariance { units } => {
-            if let Some((_, ratios)) = principal_components(batch, &units, 2) {
+            if let Some((fitted, _, _)) = principal_components(batch, &units, 2) {
                 let mut total = 0.0;
-                let points = ratios
+                let points = fitted
+                    .explained_ratio
                     .iter()
                     .take(PC_VARIANCE_SHOWN)
                     .enumerate()
@@ -241,10 +243,9 @@ fn groups(batch: &RecordBatch, group: Option<&str>, n: usize) -> BTreeMap<String
 /// The variance-explained curve shows at most this many components.
 const PC_VARIANCE_SHOWN: usize = 20;
 
-/// Every row of the `units` columns projected on their top `k` principal components, and every
-/// component's fraction of the variance; `None` with fewer than `k` columns or rows, or non-finite
-/// values.
-fn principal_components(batch: &RecordBatch, units: &Columns, k: usize) -> Option<(Vec<Vec<f64>>, Vec<f64>)> {
+/// The principal components of the `units` columns, keeping `k`, with the rows (row-major) and
+/// their width; `None` with fewer than `k` columns or two rows, or non-finite values.
+fn principal_components(batch: &RecordBatch, units: &Columns, k: usize) -> Option<(Pca, Vec<f64>, usize)> {
     let names = select(batch, units);
     let columns: Vec<Vec<f64>> = names.iter().filter_map(|c| numbers(batch, c)).collect();
     let (cols, rows) = (columns.len(), batch.num_rows());
@@ -253,13 +254,12 @@ fn principal_components(batch: &RecordBatch, units: &Columns, k: usize) -> Optio
     }
     let data: Vec<f64> = (0..rows).flat_map(|r| columns.iter().map(move |c| c[r])).collect();
     let fitted = pca(&data, rows, cols, k).ok()?;
-    let projected = data.chunks(cols).map(|row| fitted.project(row)).collect();
-    Some((projected, fitted.explained_ratio))
+    Some((fitted, data, cols))
 }
 
-/// `Plot::AcrossSweep`'s coordinate name and series: each column's mean per member against the members' first
-/// numeric sweep coordinate (their order when none is numeric), a line through the means at each
-/// coordinate value, with each member's own point where several share one.
+/// `Plot::AcrossSweep`'s coordinate name and series: each column's mean per member against the
+/// members' first numeric sweep coordinate (their order when none is numeric), a line through the
+/// means at each coordinate value, with each member's own point where several share one.
 pub fn across_sweep(ys: &Columns, members: &[Member]) -> (String, Vec<Series>) {
     let numeric = |name: &str| -> Option<Vec<f64>> {
         members
@@ -283,13 +283,17 @@ pub fn across_sweep(ys: &Columns, members: &[Member]) -> (String, Vec<Series>) {
                 (!vals.is_empty()).then(|| (x, vals.iter().sum::<f64>() / vals.len() as f64))
             })
             .collect();
-        let mut by_x: BTreeMap<u64, (f64, f64, usize)> = BTreeMap::new();
+        // Sums per coordinate value (keyed by its bits: the values are parsed, never computed).
+        let mut by_x: BTreeMap<u64, (f64, usize)> = BTreeMap::new();
         for &(x, y) in &points {
-            let slot = by_x.entry(x.to_bits() ^ (1 << 63)).or_insert((x, 0.0, 0));
-            slot.1 += y;
-            slot.2 += 1;
+            let slot = by_x.entry(x.to_bits()).or_insert((0.0, 0));
+            slot.0 += y;
+            slot.1 += 1;
         }
-        let mut means: Vec<(f64, f64)> = by_x.values().map(|&(x, sum, n)| (x, sum / n as f64)).collect();
+        let mut means: Vec<(f64, f64)> = by_x
+            .iter()
+            .map(|(&bits, &(sum, n))| (f64::from_bits(bits), sum / n as f64))
+            .collect();
         means.sort_by(|a, b| a.0.total_cmp(&b.0));
         let repeated = means.len() < points.len();
         series.push(Series::new(name.clone(), means, true));
