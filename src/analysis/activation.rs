@@ -12,6 +12,16 @@ pub enum Activation {
 }
 
 impl Activation {
+    /// Every activation, in declaration order.
+    pub const ALL: [Activation; 6] = [
+        Activation::Tanh,
+        Activation::Relu,
+        Activation::Softplus,
+        Activation::Sigmoid,
+        Activation::RectifiedTanh,
+        Activation::Linear,
+    ];
+
     pub fn from_name(name: &str) -> Option<Activation> {
         Some(match name {
             "tanh" => Activation::Tanh,
@@ -69,14 +79,7 @@ mod tests {
 
     #[test]
     fn derivatives_match_finite_differences() {
-        let all = [
-            Activation::Tanh,
-            Activation::Relu,
-            Activation::Softplus,
-            Activation::Sigmoid,
-            Activation::RectifiedTanh,
-            Activation::Linear,
-        ];
+        let all = Activation::ALL;
         for a in all {
             for &x in &[-2.0, -0.3, 0.4, 1.7, 30.0, -30.0] {
                 let h = 1e-6;

@@ -306,12 +306,15 @@ pub struct BenchArgs {
     /// `train`: a python with torch, to run the PyTorch reference.
     #[arg(long)]
     pub python: Option<PathBuf>,
-    /// `train`: threads for both (set RAYON_NUM_THREADS to the same for rnx's matmuls).
+    /// `train`: threads for both.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
-    /// `train`: timed steps (median reported).
+    /// `train`: timed steps per round.
     #[arg(long, default_value_t = 20)]
     pub iters: usize,
+    /// `train`: rounds, alternating rnx and PyTorch; the ratio is of the medians over rounds.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
     /// `train`: untimed steps first.
     #[arg(long, default_value_t = 3)]
     pub warmup: usize,

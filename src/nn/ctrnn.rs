@@ -684,14 +684,7 @@ mod fused_agrees {
 
     #[test]
     fn fused_and_autograd_agree_for_every_activation() {
-        for activation in [
-            Activation::Tanh,
-            Activation::Relu,
-            Activation::Softplus,
-            Activation::Sigmoid,
-            Activation::RectifiedTanh,
-            Activation::Linear,
-        ] {
+        for activation in Activation::ALL {
             let config = CtrnnConfig {
                 units: 7,
                 n_in: 3,

@@ -114,12 +114,24 @@ pub fn plain<'a>(targets: &'a Tensor, mask: &'a Tensor) -> LossInputs<'a> {
 
 /// Evaluates every term on one rollout.
 pub fn evaluate(loss: &Definition, net: &Ctrnn, rollout: &Rollout, with: &LossInputs) -> Result<Vec<TermValue>> {
+    evaluate_with(loss, net, rollout, with, &|rates| rates.sqr()?.mean_all())
+}
+
+/// Evaluates every term, with `rate_l2`'s value from `rate_l2` (the hand-differentiated step
+/// computes it, and its gradient, outside candle's graph).
+pub fn evaluate_with(
+    loss: &Definition,
+    net: &Ctrnn,
+    rollout: &Rollout,
+    with: &LossInputs,
+    rate_l2: &dyn Fn(&Tensor) -> Result<Tensor>,
+) -> Result<Vec<TermValue>> {
     let labels = term_labels(loss);
     let mut out = Vec::with_capacity(loss.terms.len());
     for ((weight, term), label) in loss.terms.iter().zip(labels) {
         let value = match term.op.as_str() {
             "mse" => masked_mse(&rollout.outputs, with.targets, with.mask)?,
-            "rate_l2" => rollout.rates.sqr()?.mean_all()?,
+            "rate_l2" => rate_l2(&rollout.rates)?,
             "weight_l2" => weight_l2(term, net)?,
             "diffusion" => match with.diffusion {
                 Some(v) => v.clone(),

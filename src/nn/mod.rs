@@ -1,8 +1,10 @@
 //! The neural core: the continuous-time rate RNN in candle, its losses, weights on disk, devices.
 
+pub mod bptt;
 pub mod ctrnn;
 pub mod device;
 pub mod diffusion;
+pub mod direct_step;
 pub mod fast_math;
 pub mod fused;
 pub mod loss;

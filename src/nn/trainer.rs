@@ -2,7 +2,7 @@
 //! Adam/AdamW. The `train` stage and `rnx bench train` both use it.
 
 use super::ctrnn::{Ctrnn, Noise};
-use super::{loss, nn_err};
+use super::{direct_step, loss, nn_err};
 use crate::ops::{Definition, OpError};
 use crate::rng::Rng;
 use candle_core::Tensor;
@@ -75,34 +75,19 @@ impl Trainer {
         learning_rate: f64,
         step: usize,
     ) -> Result<StepStats, OpError> {
-        let (rollout, denoising) = match &self.net.config.diffusion {
-            Some(d) => {
-                let last = d.response_start + d.response_steps - 1;
-                let responses = batch
-                    .targets
-                    .narrow(1, last, 1)
-                    .and_then(|t| t.squeeze(1))
-                    .map_err(nn_err)?;
-                let (rollout, value) = self
-                    .net
-                    .diffusion_rollout(batch.inputs, &responses, rng)
-                    .map_err(nn_err)?;
-                (rollout, Some(value))
-            }
-            None => (
-                self.net.forward(batch.inputs, Noise::default(), rng).map_err(nn_err)?,
-                None,
-            ),
-        };
-        let with = loss::LossInputs {
-            targets: batch.targets,
-            mask: batch.mask,
-            repeats: self.repeats,
-            diffusion: denoising.as_ref(),
-            activity: batch.activity,
-        };
-        let terms = loss::evaluate(&self.loss, &self.net, &rollout, &with).map_err(nn_err)?;
-        let total = loss::total(&terms).map_err(nn_err)?;
+        let (terms, total, mut grads) = if direct_step::applies(&self.net) {
+            let with = loss::LossInputs {
+                targets: batch.targets,
+                mask: batch.mask,
+                repeats: self.repeats,
+                diffusion: None,
+                activity: batch.activity,
+            };
+            direct_step::loss_and_gradients(&self.net, &self.loss, &with, batch.inputs, rng)
+        } else {
+            self.autograd(batch, rng)
+        }
+        .map_err(nn_err)?;
         let total_value = scalar(&total)?;
         let term_values: Vec<f64> = terms.iter().map(|t| scalar(&t.value)).collect::<Result<_, _>>()?;
         if !total_value.is_finite() {
@@ -117,7 +102,6 @@ impl Trainer {
                 detail.join(", ")
             )));
         }
-        let mut grads = total.backward().map_err(nn_err)?;
         let grad_norm = self.global_norm(&grads)?;
         if !grad_norm.is_finite() {
             return Err(OpError::invalid(format!(
@@ -134,6 +118,31 @@ impl Trainer {
             terms: term_values,
             grad_norm,
         })
+    }
+
+    /// The terms, their total and the gradients through candle's autograd: diffusion training,
+    /// CUDA, f64 and the comparison in tests.
+    fn autograd(&self, batch: Batch, rng: &mut Rng) -> candle_core::Result<(Vec<loss::TermValue>, Tensor, GradStore)> {
+        let (rollout, denoising) = match &self.net.config.diffusion {
+            Some(d) => {
+                let last = d.response_start + d.response_steps - 1;
+                let responses = batch.targets.narrow(1, last, 1)?.squeeze(1)?;
+                let (rollout, value) = self.net.diffusion_rollout(batch.inputs, &responses, rng)?;
+                (rollout, Some(value))
+            }
+            None => (self.net.forward(batch.inputs, Noise::default(), rng)?, None),
+        };
+        let with = loss::LossInputs {
+            targets: batch.targets,
+            mask: batch.mask,
+            repeats: self.repeats,
+            diffusion: denoising.as_ref(),
+            activity: batch.activity,
+        };
+        let terms = loss::evaluate(&self.loss, &self.net, &rollout, &with)?;
+        let total = loss::total(&terms)?;
+        let grads = total.backward()?;
+        Ok((terms, total, grads))
     }
 
     /// The norm of all trainable variables' gradients together.

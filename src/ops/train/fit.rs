@@ -24,7 +24,9 @@ pub struct Train;
 static SCHEMA: OpSchema = OpSchema {
     name: "train",
     kinds: &[DeclKind::Train],
-    version: 1,
+    // 2: gradients of the plain CTRNN differentiated by hand (`nn/direct_step.rs`), and W_rec's
+    // gradient without the shifted copy: the same values up to f32 rounding, different bits.
+    version: 2,
     doc: "Trains a ctrnn on a task with a loss (Adam/AdamW, gradient clipping, full BPTT); writes weights, curve and trajectories.",
     inputs: &[
         InputSpec {
