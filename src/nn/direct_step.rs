@@ -36,6 +36,13 @@ fn column_sums(m: &[f32], cols: usize, scale: f32) -> Vec<f32> {
     sums
 }
 
+/// Adds `scale * row` to every row of a row-major matrix with `row.len()` columns.
+fn add_to_rows(m: &mut [f32], row: &[f32], scale: f32) {
+    for r in m.chunks_mut(row.len()) {
+        r.iter_mut().zip(row).for_each(|(v, &b)| *v += scale * b);
+    }
+}
+
 /// Every term's value, the weighted total, and the gradient on each of `net`'s variables, for
 /// one batch of `inputs` `[B, T, n_in]`. Noise is drawn from `rng` as `Ctrnn::forward` draws it.
 pub fn loss_and_gradients(
@@ -58,10 +65,7 @@ pub fn loss_and_gradients(
     let mut drive = vec![0f32; rows * n];
     let w_in = values(net.w_in.as_tensor())?;
     bptt::matmul(&mut drive, &u, plain(n_in), &w_in, plain(n), rows, n_in, n, a);
-    let bias = values(net.b.as_tensor())?;
-    for row in drive.chunks_mut(n) {
-        row.iter_mut().zip(&bias).for_each(|(d, &b)| *d += a * b);
-    }
+    add_to_rows(&mut drive, &values(net.b.as_tensor())?, a);
     if let Some(noise) = noise {
         drive.iter_mut().zip(values(&noise)?).for_each(|(d, z)| *d += z);
     }
@@ -86,23 +90,15 @@ pub fn loss_and_gradients(
 
     // The read-out y = r W_out + b_out, a leaf for candle's autograd.
     let w_out = values(net.w_out.as_tensor())?;
-    let b_out = values(net.b_out.as_tensor())?;
     let mut y = vec![0f32; rows * n_out];
     bptt::matmul(&mut y, rates_slice, plain(n), &w_out, plain(n_out), rows, n, n_out, 1.0);
-    for row in y.chunks_mut(n_out) {
-        row.iter_mut().zip(&b_out).for_each(|(v, &b)| *v += b);
-    }
+    add_to_rows(&mut y, &values(net.b_out.as_tensor())?, 1.0);
     let outputs = Var::from_vec(y, (batch, steps, n_out), device)?;
 
     // The terms. `rate_l2` is the mean squared rate; its gradient 2 w r / (B T N) is added by hand.
-    let rate_l2: Vec<f64> = loss_def
-        .terms
-        .iter()
-        .filter(|(_, t)| t.op == "rate_l2")
-        .map(|(w, _)| *w)
-        .collect();
-    let rate_l2_weight: f64 = rate_l2.iter().sum();
-    let mean_square = if !rate_l2.is_empty() {
+    let rate_l2 = || loss_def.terms.iter().filter(|(_, t)| t.op == "rate_l2");
+    let rate_l2_weight: f64 = rate_l2().map(|(w, _)| w).sum();
+    let mean_square = if rate_l2().next().is_some() {
         rates_slice.iter().map(|&r| (r as f64) * (r as f64)).sum::<f64>() / (rows * n) as f64
     } else {
         0.0
