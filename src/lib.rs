@@ -20,5 +20,6 @@ pub mod share;
 pub mod source;
 pub mod syntax;
 pub mod table;
+pub mod trialspec;
 pub mod units;
 pub mod value;

@@ -4,6 +4,17 @@ use miette::{Diagnostic, SourceSpan};
 
 #[derive(Debug, Clone, thiserror::Error, Diagnostic)]
 pub enum CheckError {
+    #[error("{message}")]
+    #[diagnostic(code(rnx::check::task))]
+    Task {
+        message: String,
+        #[label("{label}")]
+        at: SourceSpan,
+        label: String,
+        #[help]
+        help: Option<String>,
+    },
+
     #[error("unknown operator `{name}`")]
     #[diagnostic(code(rnx::check::unknown_operator))]
     UnknownOperator {

@@ -8,6 +8,7 @@ mod error;
 mod names;
 mod overrides;
 mod resolve;
+mod task_body;
 mod types;
 
 pub use resolve::list_member_of;

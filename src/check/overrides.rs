@@ -57,6 +57,7 @@ pub fn apply(
             });
             set_in_block(block, rest, ov).map_err(|(r, at)| fail(r, at, None))
         }
+        DeclBody::Task(body) => set_in_block(&mut body.settings, rest, ov).map_err(|(r, at)| fail(r, at, None)),
         DeclBody::Loss(expr) => {
             // `loss.term.param` sets a term's parameter; `loss.term` alone would be ambiguous.
             let Some(term_name) = rest.first() else {

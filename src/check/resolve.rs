@@ -123,6 +123,29 @@ pub fn resolve(
                 kind: decl.kind.to_string(),
             },
         )),
+        DeclBody::Task(body) if decl.kind == DeclKind::Task => {
+            resolve_task_body(decl, body, scope, coordinates, &mut out, errors)
+        }
+        DeclBody::Task(body) => errors.push(Diagnostic::check(
+            src,
+            CheckError::Task {
+                message: format!("a `{}` declaration cannot have a task body", decl.kind),
+                at: body.span.miette(),
+                label: "a task body".into(),
+                help: Some("only `task NAME = { ... }` is written this way; other kinds call an operator".into()),
+            },
+        )),
+        DeclBody::Call(call) if call.op.name == ops::tasks::declared::NAME => errors.push(Diagnostic::check(
+            src,
+            CheckError::Task {
+                message: format!("`{}` is not called by name", call.op.name),
+                at: call.op.span.miette(),
+                label: "the operator of tasks written in the language".into(),
+                help: Some(
+                    "write the task itself: `task NAME = { dt = 20 ms  epoch ...  input ...  target ... }`".into(),
+                ),
+            },
+        )),
         DeclBody::Call(call) => {
             if let Some(op) = find_operator(&call.op, decl.kind, errors) {
                 out.op = Some(op);
@@ -146,6 +169,62 @@ pub fn resolve(
     (errors.len() == before).then_some(out)
 }
 
+/// A task written in the language: its settings are the `declared` operator's parameters (so they
+/// take sweeps and overrides like any), and its checked body becomes the `spec` parameter.
+fn resolve_task_body(
+    decl: &Declaration,
+    body: &ast::TaskBody,
+    scope: &Scope,
+    coordinates: &mut Vec<Coordinate>,
+    out: &mut Resolved,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let Some(op) = ops::lookup(ops::tasks::declared::NAME) else {
+        return;
+    };
+    out.op = Some(op);
+    let call = Call {
+        op: ast::Ident {
+            name: ops::tasks::declared::NAME.into(),
+            span: decl.name.span,
+        },
+        args: Vec::new(),
+        block: Some(body.settings.clone()),
+        span: body.span,
+    };
+    let given: Vec<(&ast::Ident, &ast::Value)> = body.settings.entries.iter().map(|e| (&e.key, &e.value)).collect();
+    out.params = resolve_params(
+        decl,
+        &call,
+        op.schema(),
+        false,
+        &given,
+        scope,
+        coordinates,
+        &mut out.own,
+        errors,
+    );
+    if let Some(spec) = super::task_body::check_task_body(body, errors) {
+        match serde_json::to_string(&spec) {
+            Ok(text) => {
+                out.params.insert(
+                    ops::tasks::declared::SPEC_PARAM.into(),
+                    Slot::Fixed(crate::value::Value::Str(text)),
+                );
+            }
+            Err(e) => errors.push(Diagnostic::check(
+                decl.span.source,
+                CheckError::Task {
+                    message: format!("internal error: the task's checked form does not serialise: {e}"),
+                    at: body.span.miette(),
+                    label: "this task".into(),
+                    help: None,
+                },
+            )),
+        }
+    }
+}
+
 fn find_operator(name: &ast::Ident, kind: DeclKind, errors: &mut Vec<Diagnostic>) -> Option<Operator> {
     let src = name.span.source;
     match ops::lookup(&name.name) {
@@ -155,8 +234,13 @@ fn find_operator(name: &ast::Ident, kind: DeclKind, errors: &mut Vec<Diagnostic>
                 .filter(|o| o.schema().kinds.contains(&kind))
                 .map(|o| o.schema().name);
             let help = did_you_mean(&name.name, same_kind).or_else(|| {
+                let own = if kind == DeclKind::Task {
+                    "; or write your own: `task NAME = { dt = ..  epoch ..  input ..  target .. }`"
+                } else {
+                    ""
+                };
                 Some(format!(
-                    "`rnx ops` lists the operators; {kind} operators: {}",
+                    "`rnx ops` lists the operators; {kind} operators: {}{own}",
                     ops_of_kind(kind)
                 ))
             });
@@ -203,6 +287,7 @@ fn ops_of_kind(kind: DeclKind) -> String {
         .iter()
         .filter(|o| o.schema().kinds.contains(&kind))
         .map(|o| o.schema().name)
+        .filter(|name| *name != ops::tasks::declared::NAME)
         .collect();
     if names.is_empty() {
         "none yet".into()

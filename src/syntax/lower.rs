@@ -16,19 +16,19 @@ pub(crate) struct Lowerer {
 type Result<T> = std::result::Result<T, SyntaxError>;
 
 impl Lowerer {
-    fn span(&self, pair: &Pair<Rule>) -> Span {
+    pub(super) fn span(&self, pair: &Pair<Rule>) -> Span {
         let s = pair.as_span();
         Span::new(self.source, self.offset + s.start(), self.offset + s.end())
     }
 
-    fn ident(&self, pair: Pair<Rule>) -> Ident {
+    pub(super) fn ident(&self, pair: Pair<Rule>) -> Ident {
         Ident {
             name: pair.as_str().to_string(),
             span: self.span(&pair),
         }
     }
 
-    fn malformed(&self, pair: &Pair<Rule>) -> SyntaxError {
+    pub(super) fn malformed(&self, pair: &Pair<Rule>) -> SyntaxError {
         SyntaxError::Unexpected {
             expected: "valid syntax".into(),
             at: self.span(pair).miette(),
@@ -113,6 +113,7 @@ impl Lowerer {
                 }
             }
             Rule::call => DeclBody::Call(self.call(body_pair)?),
+            Rule::task_body => DeclBody::Task(self.task_body(body_pair)?),
             _ => return Err(self.malformed(&body_pair)),
         };
         Ok(Declaration {
@@ -188,7 +189,7 @@ impl Lowerer {
         Ok(Call { op, args, block, span })
     }
 
-    fn block(&self, pair: Pair<Rule>) -> Result<Block> {
+    pub(super) fn block(&self, pair: Pair<Rule>) -> Result<Block> {
         let span = self.span(&pair);
         let mut entries = Vec::new();
         for entry in pair.into_inner() {
@@ -242,7 +243,7 @@ impl Lowerer {
         Ok(Value { kind, span })
     }
 
-    fn number(&self, pair: &Pair<Rule>) -> Result<ValueKind> {
+    pub(super) fn number(&self, pair: &Pair<Rule>) -> Result<ValueKind> {
         let text: String = pair.as_str().chars().filter(|c| *c != '_').collect();
         let bad = || SyntaxError::Number {
             text: pair.as_str().to_string(),
@@ -298,7 +299,7 @@ impl Lowerer {
         Ok(Reference { name, selector })
     }
 
-    fn empty(&self, span: Span) -> SyntaxError {
+    pub(super) fn empty(&self, span: Span) -> SyntaxError {
         SyntaxError::Unexpected {
             expected: "valid syntax".into(),
             at: span.miette(),

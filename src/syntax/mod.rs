@@ -2,6 +2,7 @@
 
 mod error;
 mod lower;
+mod lower_task;
 mod parser;
 
 pub use error::SyntaxError;

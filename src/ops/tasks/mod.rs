@@ -1,9 +1,11 @@
 //! Task definitions: trial generators for `task` declarations.
 
+pub mod declared;
 mod delayed_reach;
 mod reach_teacher;
 mod working_memory;
 
+pub use declared::Declared;
 pub use delayed_reach::DelayedReach;
 pub use reach_teacher::ReachTeacher;
 pub use working_memory::WorkingMemory;

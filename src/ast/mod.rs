@@ -1,5 +1,9 @@
 //! The syntax tree of a `.rnx` file, with spans. Built by `syntax`, read by `check`.
 
+mod task;
+
+pub use task::{BinaryOp, ChannelKind, Expr, ExprKind, FnArg, TaskBody, TaskStmt, TaskStmtKind, UnaryOp};
+
 use crate::schema::DeclKind;
 use crate::source::{SourceId, Span};
 
@@ -73,6 +77,8 @@ pub enum DeclBody {
     Call(Call),
     /// A weighted sum of loss terms; only `loss` declarations may have more than one term.
     Loss(LossExpr),
+    /// A task written in the language: `{ dt = 20 ms  var x ~ ...  epoch ...  input ... }`.
+    Task(TaskBody),
 }
 
 /// `op(arg, name = value) { key = value }`.
