@@ -2,8 +2,11 @@
 
 mod delayed_reach;
 mod reach_teacher;
+mod trial_table;
+mod trial_table_read;
 mod working_memory;
 
 pub use delayed_reach::DelayedReach;
 pub use reach_teacher::ReachTeacher;
+pub use trial_table::TrialTableTask;
 pub use working_memory::WorkingMemory;
