@@ -86,10 +86,17 @@ fn a_task_from_a_table_of_trials_trains_and_is_analysed() {
     let summary = stdout(&p.rnx(&["show", "p.rnx", "fps", "--table", "summary"]));
     assert_eq!(column(&summary, "points").len(), 2, "one row per sign: {summary}");
 
-    // Editing the file reruns everything that uses the task; a rerun without edits runs nothing.
+    // A rerun without edits runs nothing; editing the file reruns what uses the task.
     let again = p.rnx(&["run", "p.rnx"]);
     ok(&again);
     assert!(common::ran(&again).is_empty(), "{}", stderr(&again));
+    // The key holds the file's content, not its name: a copy elsewhere is served from the cache.
+    std::fs::create_dir(p.path("moved")).expect("folder");
+    p.write("moved/pulse.csv", &pulse_trials());
+    p.write("moved/p.rnx", PULSE);
+    let moved = p.rnx(&["run", "moved/p.rnx"]);
+    ok(&moved);
+    assert!(common::ran(&moved).is_empty(), "{}", stderr(&moved));
     p.write("pulse.csv", &pulse_trials().replace("0.5,", "0.25,"));
     let edited = p.rnx(&["run", "p.rnx"]);
     ok(&edited);

@@ -25,7 +25,7 @@ pub enum PackSelection {
 
 pub struct PackOptions {
     pub selection: PackSelection,
-    /// Also pack the files that `load` stages (any path parameter) read.
+    /// Also pack the files that `load` stages and `trial_table` tasks (any path parameter) read.
     pub with_inputs: bool,
     pub output: PathBuf,
 }
