@@ -188,10 +188,16 @@ fn a_load_without_the_trials_table_or_columns_is_named_at_run_time() {
         .collect::<Vec<_>>()
         .join("\n");
     p.write("example_behaviour.csv", &without_cue);
-    p.write("b.rnx", BEHAVIOUR);
+    let training =
+        "model net = ctrnn { units = 8 }\nloss l = mse\ntrain fit = train(net, wm, l, observed) { steps = 1 }\n";
+    p.write("b.rnx", &format!("{BEHAVIOUR}{training}"));
     let err = stderr(&p.rnx(&["run", "b.rnx"]));
     assert!(
         err.contains("`observed`") && err.contains("table `trials`") && err.contains("lacks the column cued"),
         "{err}"
+    );
+    assert!(
+        err.contains("fit") && err.contains("table `trials` of stage `observed`") && err.contains("missing: cued"),
+        "train names the data stage, its table and the missing column: {err}"
     );
 }
