@@ -55,7 +55,7 @@ pub fn compute_key(
         match input {
             PlannedInput::Definition(def) => {
                 h.update(b"def");
-                hash_definition(&mut h, def);
+                hash_definition(&mut h, def, name, &mut ki.files)?;
                 flatten_definition(name, def, &mut ki.params);
             }
             PlannedInput::Stages(_) => {
@@ -77,29 +77,53 @@ pub fn compute_key(
     Ok((StageKey(*h.finalize().as_bytes()), ki))
 }
 
-fn hash_definition(h: &mut blake3::Hasher, def: &Definition) {
+/// Hashes a definition. Its path parameters (a `trial_table` task's file) are hashed by the
+/// file's content, as a stage's are, and recorded in `files` as `prefix.param`.
+fn hash_definition(
+    h: &mut blake3::Hasher,
+    def: &Definition,
+    prefix: &str,
+    files: &mut BTreeMap<String, String>,
+) -> Result<(), String> {
     hash_str(h, &def.op);
     h.update(&(def.params.iter().count() as u64).to_le_bytes());
     for (k, v) in def.params.iter() {
         hash_str(h, k);
-        v.hash_into(h);
+        match (is_path_param(&def.op, k), v) {
+            (true, Value::Str(path)) => {
+                let digest = hash_file(std::path::Path::new(path)).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+                h.update(b"file");
+                hash_str(h, &digest);
+                files.insert(format!("{prefix}.{k}"), digest);
+            }
+            _ => v.hash_into(h),
+        }
     }
     h.update(&(def.terms.len() as u64).to_le_bytes());
-    for (weight, term) in &def.terms {
+    for (i, (weight, term)) in def.terms.iter().enumerate() {
         Value::Float(*weight).hash_into(h);
-        hash_definition(h, term);
+        hash_definition(h, term, &format!("{prefix}.{}", term_label(def, i)), files)?;
     }
     h.update(&(def.refs.len() as u64).to_le_bytes());
     for (k, r) in &def.refs {
         hash_str(h, k);
-        hash_definition(h, r);
+        hash_definition(h, r, &format!("{prefix}.{k}"), files)?;
     }
+    Ok(())
+}
+
+/// Whether parameter `param` of definition operator `op` is a file path.
+fn is_path_param(op: &str, param: &str) -> bool {
+    crate::ops::lookup(op)
+        .and_then(|o| o.schema().param(param))
+        .is_some_and(|p| matches!(p.ty, ParamType::Path))
 }
 
 /// Records a definition's parameters as `prefix.param`, for explanations.
 fn flatten_definition(prefix: &str, def: &Definition, out: &mut BTreeMap<String, String>) {
     out.insert(prefix.to_string(), def.op.clone());
-    for (k, v) in def.params.iter() {
+    // Path parameters are recorded by their file's content hash (in `files`), not their name.
+    for (k, v) in def.params.iter().filter(|(k, _)| !is_path_param(&def.op, k)) {
         out.insert(format!("{prefix}.{k}"), v.to_string());
     }
     for (i, (weight, term)) in def.terms.iter().enumerate() {

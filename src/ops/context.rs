@@ -149,9 +149,20 @@ impl<'a> StageContext<'a> {
     pub fn read_table(&self, from: &StageOutput, table: &str) -> Result<RecordBatch, OpError> {
         let file = format!("{table}.parquet");
         if !from.files.contains(&file) {
+            let tables: Vec<&str> = from.files.iter().filter_map(|f| f.strip_suffix(".parquet")).collect();
             return Err(OpError::invalid(format!(
-                "stage `{}` has no table `{table}`",
-                from.stage
+                "stage `{}` has no table `{table}` (its tables: {}){}",
+                from.stage,
+                if tables.is_empty() {
+                    "none".to_string()
+                } else {
+                    tables.join(", ")
+                },
+                if tables.contains(&"data") {
+                    format!("; a `load` stage names its table with `table = \"{table}\"`")
+                } else {
+                    String::new()
+                }
             )));
         }
         Ok(read_parquet(&from.dir.join(file))?)

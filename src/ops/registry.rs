@@ -28,6 +28,7 @@ static OPERATORS: &[Operator] = &[
     Operator::Task(&tasks::DelayedReach),
     Operator::Task(&tasks::WorkingMemory),
     Operator::Task(&tasks::ReachTeacher),
+    Operator::Task(&tasks::TrialTableTask),
     Operator::Task(&tasks::Declared),
     Operator::Stage(&data::Trials),
     Operator::Stage(&data::SwapMixture),

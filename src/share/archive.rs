@@ -2,7 +2,7 @@
 //! member with its size and blake3 hash.
 //!
 //! Members: `files/<path>` for the pipeline's source files, its lock and (optionally) the files
-//! its `load` stages read, all relative to one base folder so that relative paths between them
+//! its `load` stages and `trial_table` tasks read, all relative to one base folder so that relative paths between them
 //! survive; `objects/<key>/<name>` for cache entries (each with its `manifest.json`).
 //! Headers carry no owner or time, so one cache always packs to the same bytes.
 

@@ -25,7 +25,7 @@ pub enum PackSelection {
 
 pub struct PackOptions {
     pub selection: PackSelection,
-    /// Also pack the files that `load` stages (any path parameter) read.
+    /// Also pack the files that `load` stages and `trial_table` tasks (any path parameter) read.
     pub with_inputs: bool,
     pub output: PathBuf,
 }
@@ -221,20 +221,40 @@ fn select(lock: &Lockfile, selection: &PackSelection) -> Result<Vec<String>, Sha
     }
 }
 
-/// Files named by path parameters anywhere in the plan.
+/// Files named by path parameters anywhere in the plan: stages' and the definitions they use.
 fn input_files(plan: &Plan) -> Vec<PathBuf> {
     let mut out = BTreeSet::new();
     for inst in &plan.instances {
-        let schema = inst.op.schema();
-        for (name, value) in inst.params.iter() {
-            if let (Some(p), Value::Str(path)) = (schema.param(name), value)
-                && matches!(p.ty, ParamType::Path)
-            {
-                out.insert(PathBuf::from(path));
+        path_params(inst.op.schema(), &inst.params, &mut out);
+        for input in inst.inputs.values() {
+            if let crate::plan::PlannedInput::Definition(def) = input {
+                definition_files(def, &mut out);
             }
         }
     }
     out.into_iter().collect()
+}
+
+fn definition_files(def: &crate::ops::Definition, out: &mut BTreeSet<PathBuf>) {
+    if let Some(op) = crate::ops::lookup(&def.op) {
+        path_params(op.schema(), &def.params, out);
+    }
+    for (_, term) in &def.terms {
+        definition_files(term, out);
+    }
+    for r in def.refs.values() {
+        definition_files(r, out);
+    }
+}
+
+fn path_params(schema: &crate::schema::OpSchema, params: &crate::params::Params, out: &mut BTreeSet<PathBuf>) {
+    for (name, value) in params.iter() {
+        if let (Some(p), Value::Str(path)) = (schema.param(name), value)
+            && matches!(p.ty, ParamType::Path)
+        {
+            out.insert(PathBuf::from(path));
+        }
+    }
 }
 
 fn hash_of(path: &Path) -> Result<(u64, String), ShareError> {

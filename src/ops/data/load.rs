@@ -29,10 +29,16 @@ static SCHEMA: OpSchema = OpSchema {
             "auto",
             "File format; auto goes by the extension.",
         ),
+        ParamSpec::new(
+            "table",
+            ParamType::Str,
+            "\"data\"",
+            "The name of the table written. `\"trials\"` makes the file a trials table for `nonparametric`, `swap_curve` and `train`.",
+        ),
     ],
     outputs: &[OutputSpec {
         name: "data",
-        doc: "The file's rows and columns (CSV column types are inferred).",
+        doc: "The file's rows and columns (CSV column types are inferred), under the name `table` gives (default `data`).",
         columns: &[],
     }],
 };
@@ -44,29 +50,40 @@ impl StageOp for Load {
 
     fn run(&self, ctx: &mut StageContext) -> Result<(), OpError> {
         let path = Path::new(ctx.params.str("path")?).to_path_buf();
-        let format = match ctx.params.str("format")? {
-            "auto" => match path
-                .extension()
-                .and_then(|e| e.to_str())
-                .map(str::to_ascii_lowercase)
-                .as_deref()
-            {
-                Some("parquet") | Some("pq") => "parquet",
-                Some("csv") => "csv",
-                _ => {
-                    return Err(OpError::invalid(format!(
-                        "cannot tell the format of `{}` from its extension; set `format = csv` or `format = parquet`",
-                        path.display()
-                    )));
-                }
-            },
-            other => other,
-        };
-        let batch = match format {
-            "parquet" => crate::table::read_parquet(&path).map_err(|e| OpError::invalid(e.to_string()))?,
-            _ => read_csv(&path)?,
-        };
-        ctx.write_table("data", batch)
+        let table = ctx.params.str("table")?.to_string();
+        if table.is_empty() || !table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(OpError::invalid(format!(
+                "`table = \"{table}\"`: a table name is letters, digits and `_`"
+            )));
+        }
+        let batch = read_file(&path, ctx.params.str("format")?)?;
+        ctx.write_table(&table, batch)
+    }
+}
+
+/// Reads a Parquet or CSV file; `format` is `parquet`, `csv` or `auto` (by the extension).
+pub fn read_file(path: &Path, format: &str) -> Result<RecordBatch, OpError> {
+    let format = match format {
+        "auto" => match path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("parquet") | Some("pq") => "parquet",
+            Some("csv") => "csv",
+            _ => {
+                return Err(OpError::invalid(format!(
+                    "cannot tell the format of `{}` from its extension; set `format = csv` or `format = parquet`",
+                    path.display()
+                )));
+            }
+        },
+        other => other,
+    };
+    match format {
+        "parquet" => crate::table::read_parquet(path).map_err(|e| OpError::invalid(e.to_string())),
+        _ => read_csv(path),
     }
 }
 

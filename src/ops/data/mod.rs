@@ -7,9 +7,9 @@ mod recordings;
 pub(crate) mod report_trials;
 mod sample_units;
 mod swap_mixture;
-mod trials;
+pub(crate) mod trials;
 
-pub use load::Load;
+pub use load::{Load, read_file};
 pub use nonparametric::Nonparametric;
 pub use recordings::Recordings;
 pub use sample_units::SampleUnits;

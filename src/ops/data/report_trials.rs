@@ -70,19 +70,52 @@ impl ReportTrials {
         Ok(out)
     }
 
-    /// From a trials table with the condition columns and a `response` column.
+    /// From the `trials` table of stage `stage`, with the condition columns and a `response`
+    /// column (floats or integers).
     pub fn from_table(table: &RecordBatch, stage: &str) -> Result<ReportTrials, OpError> {
+        let needed: Vec<&str> = COLUMNS.iter().chain(&["response"]).copied().collect();
+        let missing: Vec<&str> = needed
+            .iter()
+            .copied()
+            .filter(|k| table.column_by_name(k).is_none())
+            .collect();
+        if !missing.is_empty() {
+            return Err(OpError::invalid(format!(
+                "table `trials` of stage `{stage}` lacks the column{} {} (swap analyses need {})",
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", "),
+                needed.join(", ")
+            )));
+        }
         let mut columns = BTreeMap::new();
-        for name in COLUMNS.iter().chain(&["response", "loc_2"]) {
+        for name in needed.iter().chain(&["loc_2"]) {
             if let Some(array) = table.column_by_name(name) {
-                let values = float_column(array.as_ref())
-                    .map_err(|_| OpError::invalid(format!("column `{name}` of `{stage}` is not a float column")))?;
+                let values = number_column(array.as_ref()).ok_or_else(|| {
+                    OpError::invalid(format!(
+                        "column `{name}` of table `trials` of stage `{stage}` must hold numbers without missing values; it holds {}",
+                        array.data_type()
+                    ))
+                })?;
                 columns.insert(name.to_string(), values);
             }
         }
-        let response = columns
-            .remove("response")
-            .ok_or_else(|| OpError::invalid(format!("the trials of `{stage}` have no `response` column")))?;
+        let response = columns.remove("response").unwrap_or_default();
         Self::from_columns(&columns, response)
     }
+}
+
+/// A float or integer column without nulls, as f64.
+fn number_column(array: &dyn arrow_array::Array) -> Option<Vec<f64>> {
+    if array.null_count() > 0 {
+        return None;
+    }
+    if let Ok(values) = float_column(array) {
+        return Some(values);
+    }
+    if !array.data_type().is_integer() {
+        return None;
+    }
+    let cast = arrow_cast::cast(array, &arrow_schema::DataType::Float64).ok()?;
+    let floats = cast.as_any().downcast_ref::<arrow_array::Float64Array>()?;
+    Some(floats.values().to_vec())
 }

@@ -3,9 +3,12 @@
 pub mod declared;
 mod delayed_reach;
 mod reach_teacher;
+mod trial_table;
+mod trial_table_read;
 mod working_memory;
 
 pub use declared::Declared;
 pub use delayed_reach::DelayedReach;
 pub use reach_teacher::ReachTeacher;
+pub use trial_table::TrialTableTask;
 pub use working_memory::WorkingMemory;

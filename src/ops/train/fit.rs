@@ -333,7 +333,8 @@ impl StageOp for Train {
 
 /// Where training trials come from: the task's generator, or a data table rendered by the task.
 struct TrialSource {
-    pool: Option<TrialPool>,
+    /// The data table's trials, and the stage that wrote them (for errors).
+    pool: Option<(TrialPool, String)>,
     repeats: usize,
 }
 
@@ -344,7 +345,7 @@ impl TrialSource {
             let from = ctx.stage_input("data")?;
             let pool = TrialPool::from_table(&ctx.read_table(from, "trials")?, &from.stage)?;
             pool.check_repeats(repeats, &from.stage)?;
-            Some(pool)
+            Some((pool, from.stage.clone()))
         } else {
             None
         };
@@ -354,7 +355,10 @@ impl TrialSource {
     /// `n` distinct trials, each repeated `repeats` times.
     fn draw(&self, task: &dyn Task, n: usize, rng: &mut Rng) -> Result<TrialBatch, OpError> {
         match &self.pool {
-            Some(pool) => task.render(pool.draw(n, self.repeats, rng)),
+            Some((pool, stage)) => task.render(pool.draw(n, self.repeats, rng)).map_err(|e| match e {
+                OpError::Invalid(m) => OpError::invalid(format!("table `trials` of stage `{stage}`: {m}")),
+                other => other,
+            }),
             None => Ok(task.generate(n, "standard", rng)?.repeat_each(self.repeats)),
         }
     }
