@@ -227,10 +227,17 @@ fn input_files(plan: &Plan) -> Vec<PathBuf> {
     for inst in &plan.instances {
         let schema = inst.op.schema();
         for (name, value) in inst.params.iter() {
-            if let (Some(p), Value::Str(path)) = (schema.param(name), value)
-                && matches!(p.ty, ParamType::Path)
-            {
-                out.insert(PathBuf::from(path));
+            match (schema.param(name).map(|p| p.ty), value) {
+                (Some(ParamType::Path), Value::Str(path)) => {
+                    out.insert(PathBuf::from(path));
+                }
+                (Some(ParamType::List(ParamType::Path)), Value::List(items)) => {
+                    out.extend(items.iter().filter_map(|v| match v {
+                        Value::Str(path) => Some(PathBuf::from(path)),
+                        _ => None,
+                    }));
+                }
+                _ => {}
             }
         }
     }
