@@ -279,3 +279,47 @@ fn free_form_params_are_checked_for_plain_values() {
     assert!(err.contains("write text in quotes"), "{err}");
     assert!(err.contains("`x`"), "{err}");
 }
+
+#[test]
+fn a_pack_carries_the_script_and_its_depends_and_verify_reruns_it() {
+    let a = Project::new();
+    a.write("raw.csv", "x\n1\n2\n");
+    a.write("copy.sh", COPY_SH);
+    a.write("notes.txt", "read by the script\n");
+    a.write(
+        "f.rnx",
+        // Packs do not keep the executable bit, so the packed script names its interpreter.
+        &COPY_PIPELINE.replace(
+            "outputs = [",
+            "interpreter = \"sh\"  depends = [\"notes.txt\"]  outputs = [",
+        ),
+    );
+    ok(&a.rnx(&["run", "f.rnx"]));
+    ok(&a.rnx(&["pack", "f.rnx", "-o", "f.rnxpack", "--with-inputs"]));
+    let b = Project::new();
+    let pack = a.path("f.rnxpack");
+    ok(&b.rnx(&["unpack", pack.to_str().unwrap(), "got"]));
+    for file in ["copy.sh", "notes.txt"] {
+        assert!(b.path("got").join(file).is_file(), "{file} is not in the pack");
+    }
+    let run = b.rnx(&["run", "got/f.rnx"]);
+    ok(&run);
+    assert!(ran(&run).is_empty(), "stages ran after unpack: {:?}", ran(&run));
+    let verify = b.rnx(&["verify", "got/f.rnx"]);
+    ok(&verify);
+    assert!(
+        stdout(&verify).contains("identical         copied"),
+        "{}",
+        stdout(&verify)
+    );
+
+    b.write("got/notes.txt", "edited\n");
+    let edited = b.rnx(&["run", "got/f.rnx"]);
+    ok(&edited);
+    assert_eq!(ran(&edited), ["copied"]);
+    assert!(
+        reasons_for(&edited, "copied").contains("depends[0]"),
+        "{}",
+        stderr(&edited)
+    );
+}
