@@ -81,6 +81,10 @@ pub enum ParamType {
     List(&'static ParamType),
     /// A nested block with its own parameters.
     Block(&'static [ParamSpec]),
+    /// A block whose entries the schema does not name: any names, each value a number, quantity
+    /// (stored in SI), string, boolean, or a list or block of those. For parameters an operator
+    /// passes on uninterpreted, such as a `script`'s `params`.
+    FreeBlock,
 }
 
 impl ParamType {
@@ -129,6 +133,9 @@ impl fmt::Display for ParamType {
             ParamType::Enum(names) => write!(f, "one of {}", names.join(" | ")),
             ParamType::List(inner) => write!(f, "a list of ({inner})"),
             ParamType::Block(_) => f.write_str("a block"),
+            ParamType::FreeBlock => {
+                f.write_str("a block of any entries (numbers, quantities, strings, booleans, lists, blocks)")
+            }
         }
     }
 }

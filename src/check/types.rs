@@ -126,7 +126,87 @@ pub fn check_value(name: &str, ty: &ParamType, value: &ast::Value, base: &PathBa
             Some("write a list in brackets, for example `[0, 0.1]`".into()),
         ),
         (ParamType::Block(specs), ValueKind::Block(block)) => check_block(name, specs, block, base).map(Value::Block),
+        (ParamType::FreeBlock, ValueKind::Block(block)) => check_free_block(block),
         _ => wrong(ty.to_string(), None),
+    }
+}
+
+/// Checks a free-form block: any entry names, plain values of any type (no sweeps or names).
+fn check_free_block(block: &ast::Block) -> Result<Value, Vec<CheckError>> {
+    let mut values = BTreeMap::new();
+    let mut errors = Vec::new();
+    let mut seen: BTreeMap<&str, miette::SourceSpan> = BTreeMap::new();
+    for entry in &block.entries {
+        let key = entry.key.name.as_str();
+        if let Some(first) = seen.insert(key, entry.key.span.miette()) {
+            errors.push(CheckError::DuplicateParameter {
+                name: key.into(),
+                at: entry.key.span.miette(),
+                first,
+            });
+            continue;
+        }
+        match check_free(key, &entry.value) {
+            Ok(v) => {
+                values.insert(key.to_string(), v);
+            }
+            Err(e) => errors.extend(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(Value::Block(values))
+    } else {
+        Err(errors)
+    }
+}
+
+/// One value of a free-form block, typed by how it is written.
+fn check_free(name: &str, value: &ast::Value) -> Result<Value, Vec<CheckError>> {
+    let at = value.span.miette();
+    match &value.kind {
+        ValueKind::Number { integer: Some(i), .. } => Ok(Value::Int(*i)),
+        ValueKind::Number { value: x, .. } => Ok(Value::Float(*x)),
+        ValueKind::Quantity { value: x, unit } => match unit_meaning(unit) {
+            Some(UnitMeaning::Of(dim, factor)) => Ok(Value::Quantity { si: x * factor, dim }),
+            Some(UnitMeaning::Percent) => Ok(Value::Float(x / 100.0)),
+            None => Err(vec![CheckError::WrongType {
+                name: name.to_string(),
+                expected: "a number with a known unit".into(),
+                found: format!("the unit `{unit}`"),
+                at,
+                help: Some("the units are ms, s, Hz, deg, rad, steps and %".into()),
+            }]),
+        },
+        ValueKind::Str(s) => Ok(Value::Str(s.clone())),
+        ValueKind::Bool(b) => Ok(Value::Bool(*b)),
+        ValueKind::List(items) => {
+            let mut out = Vec::new();
+            let mut errors = Vec::new();
+            for item in items {
+                match check_free(name, item) {
+                    Ok(v) => out.push(v),
+                    Err(e) => errors.extend(e),
+                }
+            }
+            if errors.is_empty() {
+                Ok(Value::List(out))
+            } else {
+                Err(errors)
+            }
+        }
+        ValueKind::Block(block) => check_free_block(block),
+        ValueKind::Sweep(_) => Err(vec![CheckError::BadSweep {
+            message: "a sweep must be the whole value of a parameter".into(),
+            at,
+            help: Some("sweep an upstream stage instead; its coordinates reach the script".into()),
+        }]),
+        ValueKind::Reference(_) => Err(vec![CheckError::WrongType {
+            name: name.to_string(),
+            expected: "a number, quantity, string, boolean, list or block".into(),
+            found: value.kind.describe().to_string(),
+            at,
+            help: Some("write text in quotes: `\"name\"`".into()),
+        }]),
     }
 }
 

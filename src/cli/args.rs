@@ -87,7 +87,7 @@ pub struct PackArgs {
     /// stages. Default: all.
     #[arg(long, value_name = "final|STAGE,...")]
     pub only: Option<String>,
-    /// Also pack the files that `load` stages and `trial_table` tasks read.
+    /// Also pack the files that path parameters name: `load` stages' and `trial_table` tasks' files, scripts and their `depends`.
     #[arg(long)]
     pub with_inputs: bool,
     #[command(flatten)]

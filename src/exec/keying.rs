@@ -34,19 +34,38 @@ pub fn compute_key(
     h.update(b"params");
     for (name, value) in inst.params.iter() {
         hash_str(&mut h, name);
-        let is_path = schema.param(name).is_some_and(|p| matches!(p.ty, ParamType::Path));
-        match (is_path, value) {
-            (true, Value::Str(path)) => {
-                let digest = hash_file(std::path::Path::new(path)).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+        let ty = schema.param(name).map(|p| p.ty);
+        match (ty, value) {
+            (Some(ParamType::Path), Value::Str(path)) => {
+                let digest = file_digest(path)?;
                 h.update(b"file");
                 hash_str(&mut h, &digest);
                 ki.files.insert(name.clone(), digest);
+            }
+            (Some(ParamType::List(ParamType::Path)), Value::List(items)) => {
+                h.update(b"files");
+                h.update(&(items.len() as u64).to_le_bytes());
+                for (i, item) in items.iter().enumerate() {
+                    let Value::Str(path) = item else {
+                        return Err(format!("`{name}` holds a non-path value {item}"));
+                    };
+                    let digest = file_digest(path)?;
+                    hash_str(&mut h, &digest);
+                    ki.files.insert(format!("{name}[{i}]"), digest);
+                }
             }
             _ => {
                 value.hash_into(&mut h);
                 ki.params.insert(name.clone(), value.to_string());
             }
         }
+    }
+    // Operators without extra material add nothing, so their keys are as before.
+    for (label, value) in inst.op.key_material(&inst.params)? {
+        h.update(b"material");
+        hash_str(&mut h, &label);
+        hash_str(&mut h, &value);
+        ki.params.insert(label, Value::Str(value).to_string());
     }
 
     h.update(b"inputs");
@@ -77,6 +96,10 @@ pub fn compute_key(
     Ok((StageKey(*h.finalize().as_bytes()), ki))
 }
 
+fn file_digest(path: &str) -> Result<String, String> {
+    hash_file(std::path::Path::new(path)).map_err(|e| format!("cannot read `{path}`: {e}"))
+}
+
 /// Hashes a definition. Its path parameters (a `trial_table` task's file) are hashed by the
 /// file's content, as a stage's are, and recorded in `files` as `prefix.param`.
 fn hash_definition(
@@ -91,7 +114,7 @@ fn hash_definition(
         hash_str(h, k);
         match (is_path_param(&def.op, k), v) {
             (true, Value::Str(path)) => {
-                let digest = hash_file(std::path::Path::new(path)).map_err(|e| format!("cannot read `{path}`: {e}"))?;
+                let digest = file_digest(path)?;
                 h.update(b"file");
                 hash_str(h, &digest);
                 files.insert(format!("{prefix}.{k}"), digest);

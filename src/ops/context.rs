@@ -202,6 +202,38 @@ impl<'a> StageContext<'a> {
         Ok(())
     }
 
+    /// A fresh, empty folder inside the staging folder for an operator's scratch files
+    /// (`.NAME`). It is not an output: the operator must remove it before returning.
+    pub fn scratch_dir(&self, name: &str) -> Result<PathBuf, OpError> {
+        let dir = self.out_dir.join(format!(".{name}"));
+        let io = |action, source| OpError::Io {
+            action,
+            path: dir.clone(),
+            source,
+        };
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(|e| io("clear", e))?;
+        }
+        std::fs::create_dir_all(&dir).map_err(|e| io("create", e))?;
+        Ok(dir)
+    }
+
+    /// Moves a file from the scratch folder into the outputs as `name`. A volatile file is kept
+    /// but left out of the stage's content hash.
+    pub fn adopt_file(&mut self, name: &str, from: &Path, volatile: bool) -> Result<(), OpError> {
+        let path = self.out_dir.join(name);
+        std::fs::rename(from, &path).map_err(|source| OpError::Io {
+            action: "move",
+            path: from.to_path_buf(),
+            source,
+        })?;
+        self.written.push(name.to_string());
+        if volatile {
+            self.volatile.push(name.to_string());
+        }
+        Ok(())
+    }
+
     pub fn progress(&self, done: u64, total: u64, message: &str) {
         self.progress.progress(done, total, message);
     }

@@ -8,6 +8,7 @@ pub mod data;
 pub mod definitions;
 mod error;
 pub mod registry;
+pub mod script;
 pub mod tables;
 pub mod task;
 pub mod tasks;
@@ -27,6 +28,12 @@ pub trait StageOp: Sync + Send {
     /// Whether results depend on the device (CPU or CUDA); if so the device class joins the cache key.
     fn uses_device(&self) -> bool {
         false
+    }
+    /// Key material beyond the parameters: facts about this machine that change what the stage
+    /// computes, such as a `script`'s interpreter version, as (label, value) pairs. Called while
+    /// keying (in `exec`, never in the front end); it may run programs but must be deterministic.
+    fn key_material(&self, _params: &crate::params::Params) -> Result<Vec<(String, String)>, String> {
+        Ok(Vec::new())
     }
     /// The figures `rnx report` draws from this operator's tables.
     fn figures(&self) -> &'static [crate::figure::Figure] {

@@ -1,6 +1,6 @@
 //! The operator catalogue: every operator rnx knows, in one table.
 
-use super::{StageOp, TaskOp, analysis, data, definitions, tables, tasks, train};
+use super::{StageOp, TaskOp, analysis, data, definitions, script, tables, tasks, train};
 use crate::schema::OpSchema;
 
 /// An entry of the catalogue.
@@ -38,6 +38,7 @@ static OPERATORS: &[Operator] = &[
     Operator::Stage(&data::SampleUnits),
     Operator::Stage(&tables::Concat),
     Operator::Stage(&tables::Compare),
+    Operator::Stage(&script::Script),
     Operator::Stage(&train::Train),
     Operator::Stage(&train::Evaluate),
     Operator::Stage(&analysis::Robustness),

@@ -249,10 +249,17 @@ fn definition_files(def: &crate::ops::Definition, out: &mut BTreeSet<PathBuf>) {
 
 fn path_params(schema: &crate::schema::OpSchema, params: &crate::params::Params, out: &mut BTreeSet<PathBuf>) {
     for (name, value) in params.iter() {
-        if let (Some(p), Value::Str(path)) = (schema.param(name), value)
-            && matches!(p.ty, ParamType::Path)
-        {
-            out.insert(PathBuf::from(path));
+        match (schema.param(name).map(|p| p.ty), value) {
+            (Some(ParamType::Path), Value::Str(path)) => {
+                out.insert(PathBuf::from(path));
+            }
+            (Some(ParamType::List(ParamType::Path)), Value::List(items)) => {
+                out.extend(items.iter().filter_map(|v| match v {
+                    Value::Str(path) => Some(PathBuf::from(path)),
+                    _ => None,
+                }));
+            }
+            _ => {}
         }
     }
 }
