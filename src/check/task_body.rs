@@ -155,7 +155,12 @@ pub fn check_task_body(body: &TaskBody, errors: &mut Vec<Diagnostic>) -> Option<
     }
     let inputs = c.channels(&channels, ChannelKind::Input, &epoch_names);
     let targets = c.channels(&channels, ChannelKind::Target, &epoch_names);
-    if inputs.is_empty() && !channels.is_empty() {
+    let has = |kind: ChannelKind| {
+        channels
+            .iter()
+            .any(|s| matches!(&s.kind, TaskStmtKind::Channel { kind: k, .. } if *k == kind))
+    };
+    if !has(ChannelKind::Input) && !channels.is_empty() {
         c.error(
             body.span,
             "this task has no input channels",
@@ -163,7 +168,7 @@ pub fn check_task_body(body: &TaskBody, errors: &mut Vec<Diagnostic>) -> Option<
             Some("add one, e.g. `input go = 1 during response`".into()),
         );
     }
-    if targets.is_empty() && !channels.is_empty() {
+    if !has(ChannelKind::Target) && !channels.is_empty() {
         c.error(
             body.span,
             "this task has no target channels",
@@ -495,10 +500,14 @@ impl Checker<'_> {
             let mut clash = false;
             for &i in &indices {
                 if covered[k][i] {
+                    let at = during
+                        .iter()
+                        .find(|d| d.name == epochs[i])
+                        .map_or(name.span, |d| d.span);
                     self.error(
-                        stmt.span,
+                        at,
                         format!("`{}` is given twice during epoch `{}`", name.name, epochs[i]),
-                        "overlaps an earlier statement",
+                        "already given for this epoch",
                         Some("give each epoch of a channel one expression".into()),
                     );
                     clash = true;
