@@ -69,6 +69,8 @@ impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Reason::NeverRun => write!(f, "never run"),
+            // Long values (a written-out task's body) would bury the reason; name the parameter only.
+            Reason::ParamChanged { name, old, new } if old.len() + new.len() > 120 => write!(f, "`{name}` changed"),
             Reason::ParamChanged { name, old, new } => write!(f, "`{name}` changed {old} -> {new}"),
             Reason::ParamAdded { name, value } => write!(f, "`{name}` added ({value})"),
             Reason::ParamRemoved { name, value } => write!(f, "`{name}` removed (was {value})"),

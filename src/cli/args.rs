@@ -286,7 +286,8 @@ pub struct OpsArgs {
 #[derive(Args)]
 pub struct BenchArgs {
     /// Which benchmark: `engine` (plan, no-op run and status on generated pipelines, against
-    /// Snakemake) or `train` (one CTRNN training step, against PyTorch).
+    /// Snakemake), `train` (one CTRNN training step, against PyTorch) or `tasks` (trials per
+    /// second of a task written in the language, against the built-in operator for it).
     pub what: String,
     /// Pipeline sizes, in stages.
     #[arg(long, value_delimiter = ',', default_values_t = vec![2000, 20000])]
@@ -309,7 +310,7 @@ pub struct BenchArgs {
     /// `train`: threads for both.
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
-    /// `train`: timed steps per round.
+    /// `train`: timed steps per round; `tasks`: batches per round.
     #[arg(long, default_value_t = 20)]
     pub iters: usize,
     /// `train`: rounds, alternating rnx and PyTorch; the ratio is of the medians over rounds.

@@ -16,8 +16,9 @@ pub fn run(args: BenchArgs) -> u8 {
     match args.what.as_str() {
         "engine" => {}
         "train" => return super::bench_train::run(&args),
+        "tasks" => return super::bench_tasks::run(&args),
         other => {
-            eprintln!("error: unknown benchmark `{other}`\n  help: the benchmarks are: engine, train");
+            eprintln!("error: unknown benchmark `{other}`\n  help: the benchmarks are: engine, train, tasks");
             return EXIT_FAILURE;
         }
     }

@@ -1,6 +1,7 @@
 //! The command-line interface. The only module that prints: stdout carries data, stderr logs and progress.
 
 mod args;
+mod bench_tasks;
 mod bench_train;
 mod cmd_bench;
 mod cmd_cache;

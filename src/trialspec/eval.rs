@@ -96,7 +96,7 @@ pub fn array(expr: &Expr, scope: &mut EpochScope, hold_slot: &mut usize) -> Arr 
         Expr::Binary(op, a, b) => {
             let a = array(a, scope, hold_slot);
             let b = array(b, scope, hold_slot);
-            zip(&[a, b], |v| binary(*op, v[0], v[1]))
+            binary_arrays(*op, a, b)
         }
         Expr::Vector(items) => {
             let parts: Vec<Arr> = items.iter().map(|e| array(e, scope, hold_slot)).collect();
@@ -205,6 +205,49 @@ fn call(func: Func, args: &[Expr], scope: &mut EpochScope, hold_slot: &mut usize
             zip(&values, |v| pointwise(func, v).unwrap_or(f64::NAN))
         }
     }
+}
+
+/// A binary operation over two arrays, with one loop per operator (dispatched once, not per
+/// element) and the common shapes (same shape, or one side a single number) without broadcasting.
+fn binary_arrays(op: BinOp, a: Arr, b: Arr) -> Arr {
+    match op {
+        BinOp::Add => combine(a, b, |x, y| x + y),
+        BinOp::Sub => combine(a, b, |x, y| x - y),
+        BinOp::Mul => combine(a, b, |x, y| x * y),
+        BinOp::Div => combine(a, b, |x, y| x / y),
+        BinOp::Pow => match b.data.as_slice() {
+            [e] if b.rows == 1 && b.width == 1 && e.fract() == 0.0 && e.abs() <= 64.0 => {
+                let n = *e as i32;
+                a.map(|x| x.powi(n))
+            }
+            _ => combine(a, b, f64::powf),
+        },
+        _ => combine(a, b, |x, y| binary(op, x, y)),
+    }
+}
+
+fn combine(mut a: Arr, mut b: Arr, f: impl Fn(f64, f64) -> f64) -> Arr {
+    if a.rows == b.rows && a.width == b.width {
+        for (x, y) in a.data.iter_mut().zip(&b.data) {
+            *x = f(*x, *y);
+        }
+        return a;
+    }
+    if b.rows == 1 && b.width == 1 {
+        let y = b.data[0];
+        for x in &mut a.data {
+            *x = f(*x, y);
+        }
+        return a;
+    }
+    if a.rows == 1 && a.width == 1 {
+        let x = a.data[0];
+        for y in &mut b.data {
+            *y = f(x, *y);
+        }
+        return b;
+    }
+    zip(&[a, b], |v| f(v[0], v[1]))
 }
 
 /// Applies `f` element by element over broadcast operands.

@@ -227,10 +227,19 @@ impl DeclaredTask {
                     } else {
                         (&mut targets, n_out)
                     };
-                    for s in 0..len {
-                        let row = (t * n_steps + start + s) * width + offset;
-                        for k in 0..channel.width {
-                            buffer[row + k] = value.at(s, k) as f32;
+                    let first = (t * n_steps + start) * width + offset;
+                    let rows = buffer[first..].chunks_mut(width).take(len);
+                    if value.rows == len && value.width == channel.width {
+                        for (row, values) in rows.zip(value.data.chunks(channel.width)) {
+                            for (cell, &x) in row[..channel.width].iter_mut().zip(values) {
+                                *cell = x as f32;
+                            }
+                        }
+                    } else {
+                        for (s, row) in rows.enumerate() {
+                            for (k, cell) in row[..channel.width].iter_mut().enumerate() {
+                                *cell = value.at(s, k) as f32;
+                            }
                         }
                     }
                 }
