@@ -5,6 +5,17 @@ use miette::{Diagnostic, SourceSpan};
 #[derive(Debug, Clone, thiserror::Error, Diagnostic)]
 pub enum CheckError {
     #[error("{message}")]
+    #[diagnostic(code(rnx::check::not_in_task))]
+    NotInTask {
+        message: String,
+        #[label("{label}")]
+        at: SourceSpan,
+        label: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("{message}")]
     #[diagnostic(code(rnx::check::task))]
     Task {
         message: String,

@@ -9,6 +9,7 @@ mod names;
 mod overrides;
 mod resolve;
 mod task_body;
+mod task_strings;
 mod types;
 
 pub use resolve::list_member_of;
@@ -186,6 +187,7 @@ pub fn check(sources: &Sources, modules: &[Module], options: &CheckOptions) -> R
         };
         resolved.push(r);
     }
+    task_strings::check(&decls, &resolved, &coordinates, &mut errors);
     if !errors.is_empty() {
         return Err(errors);
     }

@@ -45,4 +45,13 @@ pub trait StageOp: Sync + Send {
 pub trait TaskOp: Sync + Send {
     fn schema(&self) -> &'static OpSchema;
     fn build(&self, params: &crate::params::Params) -> Result<Box<dyn task::Task>, OpError>;
+    /// The epochs every task of this operator has, whatever its parameters, so that the checker
+    /// can check `epoch` parameters of the stages that use it; `None` when only running tells.
+    fn epochs(&self) -> Option<&'static [&'static str]> {
+        None
+    }
+    /// The variants, for checking `variant` parameters; `None` when only running tells.
+    fn variants(&self) -> Option<&'static [&'static str]> {
+        None
+    }
 }

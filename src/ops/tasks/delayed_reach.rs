@@ -84,6 +84,14 @@ impl TaskOp for DelayedReach {
         &SCHEMA
     }
 
+    fn epochs(&self) -> Option<&'static [&'static str]> {
+        Some(&EPOCHS)
+    }
+
+    fn variants(&self) -> Option<&'static [&'static str]> {
+        Some(VARIANTS)
+    }
+
     fn build(&self, p: &Params) -> Result<Box<dyn Task>, OpError> {
         let dt = p.f64("dt")?;
         let (delay_min, delay_max) = (p.f64("delay_min")?, p.f64("delay_max")?);

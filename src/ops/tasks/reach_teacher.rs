@@ -135,6 +135,14 @@ impl TaskOp for ReachTeacher {
         &SCHEMA
     }
 
+    fn epochs(&self) -> Option<&'static [&'static str]> {
+        Some(&EPOCHS)
+    }
+
+    fn variants(&self) -> Option<&'static [&'static str]> {
+        Some(VARIANTS)
+    }
+
     fn build(&self, p: &Params) -> Result<Box<dyn Task>, OpError> {
         let dt = p.f64("dt")?;
         let (f_min, f_max) = (p.f64("f_min")?, p.f64("f_max")?);

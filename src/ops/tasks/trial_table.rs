@@ -52,6 +52,10 @@ impl TaskOp for TrialTableTask {
         &SCHEMA
     }
 
+    fn variants(&self) -> Option<&'static [&'static str]> {
+        Some(VARIANTS)
+    }
+
     fn build(&self, p: &Params) -> Result<Box<dyn Task>, OpError> {
         let path = p.str("path")?;
         let batch = crate::ops::data::read_file(Path::new(path), p.str("format")?)?;

@@ -99,6 +99,14 @@ impl TaskOp for WorkingMemory {
         &SCHEMA
     }
 
+    fn epochs(&self) -> Option<&'static [&'static str]> {
+        Some(&EPOCHS)
+    }
+
+    fn variants(&self) -> Option<&'static [&'static str]> {
+        Some(VARIANTS)
+    }
+
     fn build(&self, p: &Params) -> Result<Box<dyn Task>, OpError> {
         let dt = p.f64("dt")?;
         let items = p.usize("items")?;

@@ -12,7 +12,7 @@ use crate::trialspec::{Channel, Dist, Expr, Func, TrialSpec, VarDef};
 use std::collections::BTreeMap;
 use std::f64::consts::PI;
 
-const VARIANTS: &[&str] = &["standard"];
+pub const VARIANTS: &[&str] = &["standard"];
 
 /// A checked task body with its settings, ready to draw trials.
 pub struct DeclaredTask {

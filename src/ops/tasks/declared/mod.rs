@@ -53,6 +53,10 @@ impl TaskOp for Declared {
         &SCHEMA
     }
 
+    fn variants(&self) -> Option<&'static [&'static str]> {
+        Some(generate::VARIANTS)
+    }
+
     fn build(&self, p: &Params) -> Result<Box<dyn Task>, OpError> {
         let text = p.str(SPEC_PARAM)?;
         let spec: TrialSpec = serde_json::from_str(text)
