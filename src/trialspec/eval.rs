@@ -247,7 +247,15 @@ fn combine(mut a: Arr, mut b: Arr, f: impl Fn(f64, f64) -> f64) -> Arr {
         }
         return b;
     }
-    zip(&[a, b], |v| f(v[0], v[1]))
+    let rows = a.rows.max(b.rows);
+    let width = a.width.max(b.width);
+    let mut data = Vec::with_capacity(rows * width);
+    for r in 0..rows {
+        for c in 0..width {
+            data.push(f(a.at(r, c), b.at(r, c)));
+        }
+    }
+    Arr { rows, width, data }
 }
 
 /// Applies `f` element by element over broadcast operands.
