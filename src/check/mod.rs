@@ -9,6 +9,7 @@ mod names;
 mod overrides;
 mod resolve;
 mod task_body;
+mod task_expr;
 mod task_strings;
 mod types;
 
