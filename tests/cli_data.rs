@@ -3,20 +3,7 @@
 
 mod common;
 
-use common::{Project, ok, stderr, stdout};
-
-/// A column of a table printed by `rnx show` (header on line 2), as floats.
-fn column(shown: &str, name: &str) -> Vec<f64> {
-    let mut lines = shown.lines().skip(1);
-    let header: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
-    let idx = header
-        .iter()
-        .position(|h| *h == name)
-        .unwrap_or_else(|| panic!("no column {name} in {shown}"));
-    lines
-        .filter_map(|l| l.split_whitespace().nth(idx).and_then(|v| v.parse().ok()))
-        .collect()
-}
+use common::{Project, column, ok, stderr, stdout};
 
 /// "Remember the sign of a pulse" as a long CSV table: fixation, a pulse of sign s (two
 /// amplitudes), a delay of 5 to 10 steps (so trials differ in length), then a go cue and the

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Project, ok, ran, reasons_for, stderr, stdout};
+use common::{Project, column, ok, ran, reasons_for, stderr, stdout};
 
 /// A short delayed reach and a small network: trains in seconds on one core.
 const PIPELINE: &str = r#"
@@ -17,19 +17,6 @@ analysis noise = robustness(fit, reach) { input_noise = [0, 0.5, 1, 2]  trials =
 analysis pcs = pca(ev) { components = 3 }
 analysis fps = fixed_points(fit, reach) { epoch = "delay"  inits = 8  max_iters = 2000  trials = 32 }
 "#;
-
-/// A column of a table printed by `rnx show` (header on line 2), as floats.
-fn column(shown: &str, name: &str) -> Vec<f64> {
-    let mut lines = shown.lines().skip(1);
-    let header: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
-    let idx = header
-        .iter()
-        .position(|h| *h == name)
-        .unwrap_or_else(|| panic!("no column {name} in {shown}"));
-    lines
-        .filter_map(|l| l.split_whitespace().nth(idx).and_then(|v| v.parse().ok()))
-        .collect()
-}
 
 #[test]
 fn a_small_network_learns_the_reach_and_noise_degrades_it() {

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Project, ok, stderr, stdout};
+use common::{Project, column_text, ok, stderr, stdout};
 
 /// Every library file, `use`d by absolute path so the test does not depend on its folder.
 fn uses() -> String {
@@ -55,23 +55,10 @@ fn pipeline() -> String {
     text
 }
 
-/// A column of a table printed by `rnx show` (header on line 2), as text cells.
-fn column(shown: &str, name: &str) -> Vec<String> {
-    let mut lines = shown.lines().skip(1);
-    let header: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
-    let idx = header
-        .iter()
-        .position(|h| *h == name)
-        .unwrap_or_else(|| panic!("no column {name} in {shown}"));
-    lines
-        .filter_map(|l| l.split_whitespace().nth(idx).map(str::to_string))
-        .collect()
-}
-
 fn metric(p: &Project, stage: &str, name: &str) -> f64 {
     let shown = stdout(&p.rnx(&["show", "lib.rnx", stage, "--table", "metrics"]));
-    let names = column(&shown, "metric");
-    let values = column(&shown, "value");
+    let names = column_text(&shown, "metric");
+    let values = column_text(&shown, "value");
     let i = names
         .iter()
         .position(|n| n == name)
@@ -97,10 +84,15 @@ fn small_networks_learn_every_library_task_and_the_flip_flop_has_eight_memories(
 
     // Under zero input the trained flip-flop has one stable point per remembered corner.
     let shown = stdout(&p.rnx(&["show", "lib.rnx", "memories", "--table", "points", "-n", "1000"]));
-    let stable = column(&shown, "stable");
+    let stable = column_text(&shown, "stable");
     let coords: Vec<Vec<f64>> = ["pc_1", "pc_2", "pc_3"]
         .iter()
-        .map(|c| column(&shown, c).iter().map(|v| v.parse().expect("a number")).collect())
+        .map(|c| {
+            column_text(&shown, c)
+                .iter()
+                .map(|v| v.parse().expect("a number"))
+                .collect()
+        })
         .collect();
     let mut distinct: Vec<[f64; 3]> = Vec::new();
     for (i, s) in stable.iter().enumerate() {
@@ -142,10 +134,10 @@ data look = trials(dms) { n = 40 }
     ok(&p.rnx(&["run", "t.rnx"]));
     let conditions = stdout(&p.rnx(&["show", "t.rnx", "look", "-n", "100"]));
     let (sample, matched, other, test) = (
-        column(&conditions, "sample"),
-        column(&conditions, "match"),
-        column(&conditions, "other"),
-        column(&conditions, "test"),
+        column_text(&conditions, "sample"),
+        column_text(&conditions, "match"),
+        column_text(&conditions, "other"),
+        column_text(&conditions, "test"),
     );
     assert_eq!(sample.len(), 40, "{conditions}");
     for i in 0..40 {
@@ -162,10 +154,10 @@ data look = trials(dms) { n = 40 }
     }
 
     let trials = stdout(&p.rnx(&["show", "t.rnx", "look", "--table", "trials", "-n", "100000"]));
-    let trial = column(&trials, "trial");
-    let epoch = column(&trials, "epoch");
-    let mask = column(&trials, "mask_same");
-    let target = column(&trials, "target_same");
+    let trial = column_text(&trials, "trial");
+    let epoch = column_text(&trials, "epoch");
+    let mask = column_text(&trials, "mask_same");
+    let target = column_text(&trials, "target_same");
     let steps_of = |t: &str, e: &str| trial.iter().zip(&epoch).filter(|(a, b)| *a == t && *b == e).count();
     for t in 0..40 {
         let t = t.to_string();

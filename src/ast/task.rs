@@ -2,6 +2,7 @@
 
 use super::{Block, Ident};
 use crate::source::Span;
+pub use crate::trialspec::{BinOp as BinaryOp, UnOp as UnaryOp};
 
 /// `{ settings and statements }` on the right of `task NAME =`.
 #[derive(Debug, Clone)]
@@ -77,48 +78,4 @@ pub enum ExprKind {
 pub struct FnArg {
     pub name: Option<Ident>,
     pub value: Expr,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum UnaryOp {
-    Neg,
-    Not,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BinaryOp {
-    Or,
-    And,
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Add,
-    Sub,
-    Mul,
-    Div,
-    Pow,
-}
-
-impl BinaryOp {
-    pub fn from_symbol(symbol: &str) -> Option<BinaryOp> {
-        Some(match symbol {
-            "||" => BinaryOp::Or,
-            "&&" => BinaryOp::And,
-            "==" => BinaryOp::Eq,
-            "!=" => BinaryOp::Ne,
-            "<" => BinaryOp::Lt,
-            "<=" => BinaryOp::Le,
-            ">" => BinaryOp::Gt,
-            ">=" => BinaryOp::Ge,
-            "+" => BinaryOp::Add,
-            "-" => BinaryOp::Sub,
-            "*" => BinaryOp::Mul,
-            "/" => BinaryOp::Div,
-            "^" => BinaryOp::Pow,
-            _ => return None,
-        })
-    }
 }

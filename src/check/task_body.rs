@@ -293,7 +293,7 @@ impl Checker<'_> {
             }
             return Some((Dist::Choice(values), dim.unwrap_or(Dim::None)));
         }
-        let bound = self.bind_args(name, args, params, expr.span)?;
+        let bound = self.bind_args(name, args, params)?;
         match f {
             "angle" => match bound[0] {
                 None => Some((Dist::Angle(None), Dim::Of(Dimension::Angle))),
@@ -343,7 +343,7 @@ impl Checker<'_> {
     fn process(&mut self, expr: &ast::Expr) -> Option<(Expr, usize)> {
         match &expr.kind {
             ExprKind::Call { name, args } if name.name == "pulses" => {
-                let bound = self.bind_args(name, args, &["rate", "n"], expr.span)?;
+                let bound = self.bind_args(name, args, &["rate", "n"])?;
                 let rate = self.required(&bound, 0, &["rate", "n"], expr.span)?;
                 let (rate, dim) = self.trial_expr(rate, "a pulse rate")?;
                 if let Dim::Of(d) = dim
@@ -378,7 +378,7 @@ impl Checker<'_> {
     fn duration(&mut self, expr: &ast::Expr) -> Option<Expr> {
         let (e, dim) = self.trial_expr(expr, "an epoch's duration")?;
         match dim {
-            Dim::Of(Dimension::Time) | Dim::Of(Dimension::Steps) | Dim::Any => {}
+            Dim::Of(Dimension::Time) | Dim::Any => {}
             _ => {
                 self.error(
                     expr.span,

@@ -3,7 +3,7 @@
 
 use super::names::did_you_mean;
 use super::task_body::{Checker, RESERVED};
-use crate::ast::{self, BinaryOp, ExprKind, UnaryOp};
+use crate::ast::{self, ExprKind};
 use crate::source::Span;
 use crate::trialspec::{BinOp, Expr, Func, UnOp};
 use crate::units::{Dimension, UnitMeaning, unit_meaning};
@@ -55,7 +55,6 @@ impl Checker<'_> {
         name: &ast::Ident,
         args: &'e [ast::FnArg],
         params: &[&str],
-        span: Span,
     ) -> Option<Vec<Option<&'e ast::Expr>>> {
         let mut bound: Vec<Option<&ast::Expr>> = vec![None; params.len()];
         let mut ok = true;
@@ -101,7 +100,6 @@ impl Checker<'_> {
                 bound[k] = Some(&arg.value);
             }
         }
-        let _ = span;
         ok.then_some(bound)
     }
 
@@ -127,7 +125,7 @@ impl Checker<'_> {
     pub(super) fn static_int(&mut self, expr: &ast::Expr, what: &str) -> Option<i64> {
         let value = match &expr.kind {
             ExprKind::Number(x) => Some(*x),
-            ExprKind::Unary(UnaryOp::Neg, inner) => match inner.kind {
+            ExprKind::Unary(UnOp::Neg, inner) => match inner.kind {
                 ExprKind::Number(x) => Some(-x),
                 _ => None,
             },
@@ -197,10 +195,7 @@ impl Checker<'_> {
             ExprKind::Name(name) => self.name(name, expr.span, ctx, timed, plain),
             ExprKind::Unary(op, inner) => {
                 let (e, shape) = self.expr(inner, ctx)?;
-                let op = match op {
-                    UnaryOp::Neg => UnOp::Neg,
-                    UnaryOp::Not => UnOp::Not,
-                };
+                let op = *op;
                 let dim = if op == UnOp::Not { Dim::None } else { shape.dim };
                 Some((Expr::Unary(op, Box::new(e)), Shape { dim, ..shape }))
             }
@@ -208,7 +203,7 @@ impl Checker<'_> {
                 let (ea, sa) = self.expr(a, ctx)?;
                 let (eb, sb) = self.expr(b, ctx)?;
                 let width = self.broadcast(&[sa.width, sb.width], expr.span)?;
-                let op = binop(*op);
+                let op = *op;
                 let dim = match op {
                     BinOp::Add | BinOp::Sub => {
                         if let (Dim::Of(x), Dim::Of(y)) = (sa.dim, sb.dim)
@@ -372,7 +367,7 @@ impl Checker<'_> {
                 return None;
             }
         };
-        let bound = self.bind_args(name, args, params, span)?;
+        let bound = self.bind_args(name, args, params)?;
         let in_time = matches!(f, "ramp" | "noise" | "hold");
         if in_time && ctx == Context::Trial {
             self.error(
@@ -562,24 +557,6 @@ fn simple(name: &str) -> Option<Func> {
         "hold" => Func::Hold,
         _ => return None,
     })
-}
-
-fn binop(op: BinaryOp) -> BinOp {
-    match op {
-        BinaryOp::Or => BinOp::Or,
-        BinaryOp::And => BinOp::And,
-        BinaryOp::Eq => BinOp::Eq,
-        BinaryOp::Ne => BinOp::Ne,
-        BinaryOp::Lt => BinOp::Lt,
-        BinaryOp::Le => BinOp::Le,
-        BinaryOp::Gt => BinOp::Gt,
-        BinaryOp::Ge => BinOp::Ge,
-        BinaryOp::Add => BinOp::Add,
-        BinaryOp::Sub => BinOp::Sub,
-        BinaryOp::Mul => BinOp::Mul,
-        BinaryOp::Div => BinOp::Div,
-        BinaryOp::Pow => BinOp::Pow,
-    }
 }
 
 /// The dimension of a sum: the known one, or `Any` where they disagree.

@@ -131,21 +131,35 @@ pub fn check_value(name: &str, ty: &ParamType, value: &ast::Value, base: &PathBa
     }
 }
 
+/// Whether `entry` repeats a name met before in its block (reported as an error if so).
+fn repeats<'b>(
+    entry: &'b ast::Entry,
+    seen: &mut BTreeMap<&'b str, miette::SourceSpan>,
+    errors: &mut Vec<CheckError>,
+) -> bool {
+    match seen.insert(entry.key.name.as_str(), entry.key.span.miette()) {
+        Some(first) => {
+            errors.push(CheckError::DuplicateParameter {
+                name: entry.key.name.clone(),
+                at: entry.key.span.miette(),
+                first,
+            });
+            true
+        }
+        None => false,
+    }
+}
+
 /// Checks a free-form block: any entry names, plain values of any type (no sweeps or names).
 fn check_free_block(block: &ast::Block) -> Result<Value, Vec<CheckError>> {
     let mut values = BTreeMap::new();
     let mut errors = Vec::new();
-    let mut seen: BTreeMap<&str, miette::SourceSpan> = BTreeMap::new();
+    let mut seen = BTreeMap::new();
     for entry in &block.entries {
-        let key = entry.key.name.as_str();
-        if let Some(first) = seen.insert(key, entry.key.span.miette()) {
-            errors.push(CheckError::DuplicateParameter {
-                name: key.into(),
-                at: entry.key.span.miette(),
-                first,
-            });
+        if repeats(entry, &mut seen, &mut errors) {
             continue;
         }
+        let key = entry.key.name.as_str();
         match check_free(key, &entry.value) {
             Ok(v) => {
                 values.insert(key.to_string(), v);
@@ -219,17 +233,12 @@ fn check_block(
 ) -> Result<BTreeMap<String, Value>, Vec<CheckError>> {
     let mut values = BTreeMap::new();
     let mut errors = Vec::new();
-    let mut seen: BTreeMap<&str, miette::SourceSpan> = BTreeMap::new();
+    let mut seen = BTreeMap::new();
     for entry in &block.entries {
-        let key = entry.key.name.as_str();
-        if let Some(first) = seen.insert(key, entry.key.span.miette()) {
-            errors.push(CheckError::DuplicateParameter {
-                name: key.into(),
-                at: entry.key.span.miette(),
-                first,
-            });
+        if repeats(entry, &mut seen, &mut errors) {
             continue;
         }
+        let key = entry.key.name.as_str();
         match specs.iter().find(|s| s.name == key) {
             None => errors.push(CheckError::UnknownParameter {
                 op: name.to_string(),

@@ -275,7 +275,8 @@ fn zip(operands: &[Arr], f: impl Fn(&[f64]) -> f64) -> Arr {
     Arr { rows, width, data }
 }
 
-fn truth(x: f64) -> bool {
+/// Whether a value counts as true: non-zero and not NaN.
+pub fn truth(x: f64) -> bool {
     x != 0.0 && !x.is_nan()
 }
 

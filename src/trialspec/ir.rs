@@ -125,6 +125,7 @@ pub enum Expr {
     Vector(Vec<Expr>),
 }
 
+/// Operators, shared with the syntax tree (`ast::UnaryOp`, `ast::BinaryOp`): the checker keeps them as written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum UnOp {
     Neg,
@@ -189,4 +190,26 @@ pub enum Func {
     /// `hold(x, initial)`: the most recent non-zero value of `x` since the part of the channel
     /// that holds it began, `initial` (default 0) before the first.
     Hold,
+}
+
+impl BinOp {
+    /// The operator written as `symbol` in a `.rnx` expression.
+    pub fn from_symbol(symbol: &str) -> Option<BinOp> {
+        Some(match symbol {
+            "||" => BinOp::Or,
+            "&&" => BinOp::And,
+            "==" => BinOp::Eq,
+            "!=" => BinOp::Ne,
+            "<" => BinOp::Lt,
+            "<=" => BinOp::Le,
+            ">" => BinOp::Gt,
+            ">=" => BinOp::Ge,
+            "+" => BinOp::Add,
+            "-" => BinOp::Sub,
+            "*" => BinOp::Mul,
+            "/" => BinOp::Div,
+            "^" => BinOp::Pow,
+            _ => return None,
+        })
+    }
 }

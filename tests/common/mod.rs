@@ -119,3 +119,21 @@ pub fn ok(o: &Output) {
         stderr(o)
     );
 }
+
+/// The cells of a column of a table printed by `rnx show` (its header is on line 2).
+pub fn column_text(shown: &str, name: &str) -> Vec<String> {
+    let mut lines = shown.lines().skip(1);
+    let header: Vec<&str> = lines.next().unwrap_or("").split_whitespace().collect();
+    let idx = header
+        .iter()
+        .position(|h| *h == name)
+        .unwrap_or_else(|| panic!("no column {name} in {shown}"));
+    lines
+        .filter_map(|l| l.split_whitespace().nth(idx).map(str::to_string))
+        .collect()
+}
+
+/// A column of a table printed by `rnx show`, as floats (cells that are not numbers are skipped).
+pub fn column(shown: &str, name: &str) -> Vec<f64> {
+    column_text(shown, name).iter().filter_map(|v| v.parse().ok()).collect()
+}

@@ -61,28 +61,13 @@ impl DeclaredTask {
 
     /// One trial's variables and the index of its combination of discrete values.
     fn draw_one(&self, rng: &mut Rng) -> Result<(Vec<f64>, i64), OpError> {
-        let mut vars = Vec::with_capacity(self.spec.vars.len());
         for _ in 0..self.max_tries {
-            vars.clear();
-            let mut condition = 0i64;
-            for var in &self.spec.vars {
-                let value = match &var.def {
-                    VarDef::Let(expr) => eval::scalar(expr, &vars, self.dt),
-                    VarDef::Draw(dist) => {
-                        let (value, level) = self.sample(dist, &vars, rng);
-                        if let (Some(level), Some(levels)) = (level, dist.levels()) {
-                            condition = condition * levels as i64 + level as i64;
-                        }
-                        value
-                    }
-                };
-                vars.push(value);
-            }
+            let (vars, condition) = self.fill_vars(|_, dist, vars| Ok(self.sample(dist, vars, rng)))?;
             if self
                 .spec
                 .requires
                 .iter()
-                .all(|r| truth(eval::scalar(r, &vars, self.dt)))
+                .all(|r| eval::truth(eval::scalar(r, &vars, self.dt)))
             {
                 return Ok((vars, condition));
             }
@@ -91,6 +76,31 @@ impl DeclaredTask {
             "no draw of the task's variables met its `require` conditions in {} tries; loosen them or raise `max_tries`",
             self.max_tries
         )))
+    }
+
+    /// Every variable of one trial in declaration order: derived ones computed, drawn ones from
+    /// `draw` (name, distribution, the variables so far; the value and its level for discrete
+    /// distributions), and the index of the trial's combination of discrete levels.
+    fn fill_vars(
+        &self,
+        mut draw: impl FnMut(&str, &Dist, &[f64]) -> Result<(f64, Option<usize>), OpError>,
+    ) -> Result<(Vec<f64>, i64), OpError> {
+        let mut vars = Vec::with_capacity(self.spec.vars.len());
+        let mut condition = 0i64;
+        for var in &self.spec.vars {
+            let value = match &var.def {
+                VarDef::Let(expr) => eval::scalar(expr, &vars, self.dt),
+                VarDef::Draw(dist) => {
+                    let (value, level) = draw(&var.name, dist, &vars)?;
+                    if let (Some(level), Some(levels)) = (level, dist.levels()) {
+                        condition = condition * levels as i64 + level as i64;
+                    }
+                    value
+                }
+            };
+            vars.push(value);
+        }
+        Ok((vars, condition))
     }
 
     /// A value of a distribution, with its level for discrete ones.
@@ -323,27 +333,17 @@ impl Task for DeclaredTask {
         let mut all_vars = Vec::with_capacity(n);
         let mut condition = Vec::with_capacity(n);
         for row in 0..n {
-            let mut vars = Vec::with_capacity(self.spec.vars.len());
-            let mut index = 0i64;
-            for var in &self.spec.vars {
-                let value = match &var.def {
-                    VarDef::Let(expr) => eval::scalar(expr, &vars, self.dt),
-                    VarDef::Draw(dist) => {
-                        let value = columns[&var.name].get(row).copied().unwrap_or(f64::NAN);
-                        if !value.is_finite() {
-                            return Err(OpError::invalid(format!(
-                                "row {row}: column `{}` is {value}; the task needs a number",
-                                var.name
-                            )));
-                        }
-                        if let (Some(levels), Some(level)) = (dist.levels(), self.level_of(dist, value, &vars)) {
-                            index = index * levels as i64 + level as i64;
-                        }
-                        value
-                    }
-                };
+            let (vars, index) = self.fill_vars(|name, dist, vars| {
+                let value = columns[name].get(row).copied().unwrap_or(f64::NAN);
+                if !value.is_finite() {
+                    return Err(OpError::invalid(format!(
+                        "row {row}: column `{name}` is {value}; the task needs a number"
+                    )));
+                }
+                Ok((value, self.level_of(dist, value, vars)))
+            })?;
+            for value in &vars {
                 hasher.update(&value.to_le_bytes());
-                vars.push(value);
             }
             all_vars.push(vars);
             condition.push(index);
@@ -395,10 +395,6 @@ impl Task for DeclaredTask {
 
 fn names(channels: &[Channel]) -> Vec<String> {
     channels.iter().flat_map(Channel::column_names).collect()
-}
-
-fn truth(x: f64) -> bool {
-    x != 0.0 && !x.is_nan()
 }
 
 /// How many `hold`s an expression holds (each keeps its own state).
