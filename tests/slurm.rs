@@ -172,32 +172,47 @@ fn ctrl_c_cancels_the_runs_jobs() {
         .spawn()
         .unwrap();
     let name = format!("rnx-cluster-{}-", child.id());
-    let ours = || -> usize {
+    // Our running jobs, each with the seconds it has run so far.
+    let ours = || -> Vec<u64> {
         let out = std::process::Command::new("squeue")
-            .args(["--noheader", "--array", "--format=%j %T"])
+            .args(["--noheader", "--array", "--format=%j %T %M"])
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout)
             .lines()
             .filter(|l| l.starts_with(&name) && l.contains("RUNNING"))
-            .count()
+            .map(|l| l.rsplit(' ').next().map_or(0, elapsed_seconds))
+            .collect()
     };
-    // Wait until the training job runs.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while ours() == 0 && Instant::now() < deadline {
+    // Wait until the training job runs: the data stages' jobs end within a second or two, so a
+    // job that has run for 3 s is the 200,000-step training. A job seen once may be gone at the
+    // next poll, so what was seen is kept rather than asked again.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let mut training_seen = false;
+    while !training_seen && Instant::now() < deadline {
+        training_seen = ours().iter().any(|&s| s >= 3);
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert!(ours() > 0, "the training job never started");
+    assert!(training_seen, "the training job never started");
     let _ = std::process::Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status();
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130), "an interrupted run exits 130");
     let deadline = Instant::now() + Duration::from_secs(30);
-    while ours() > 0 && Instant::now() < deadline {
+    while !ours().is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
-    assert_eq!(ours(), 0, "its jobs were cancelled");
+    assert_eq!(ours(), Vec::<u64>::new(), "its jobs were cancelled");
+}
+
+/// squeue's `%M` time used ("SS", "M:SS", "H:MM:SS" or "D-HH:MM:SS") in seconds.
+fn elapsed_seconds(used: &str) -> u64 {
+    let (days, clock) = used.split_once('-').unwrap_or(("0", used));
+    let clock = clock
+        .split(':')
+        .fold(0, |acc, part| acc * 60 + part.parse::<u64>().unwrap_or(0));
+    days.parse::<u64>().unwrap_or(0) * 86_400 + clock
 }
 
 #[test]
