@@ -191,6 +191,10 @@ pub struct InputSpec {
     /// Whether the input takes a whole sweep family (`fit[*]`) rather than one instance.
     pub many: bool,
     pub doc: &'static str,
+    /// The tables (and their columns) the operator reads from this input, checked against what
+    /// the input writes before anything runs. Reads that depend on parameters are the
+    /// operator's `StageOp::reads`.
+    pub reads: &'static [TableNeed],
 }
 
 impl InputSpec {
@@ -202,7 +206,69 @@ impl InputSpec {
             required: true,
             many: false,
             doc,
+            reads: &[],
         }
+    }
+}
+
+/// A table an operator reads from one of its inputs, with the columns it needs.
+#[derive(Debug, Clone, Copy)]
+pub struct TableNeed {
+    pub table: &'static str,
+    pub columns: &'static [ColumnNeed],
+    /// Not needed from an input that writes this file instead (a network's weights).
+    pub unless_file: Option<&'static str>,
+}
+
+/// A column an operator needs, by name and the kind of values it must hold.
+#[derive(Debug, Clone, Copy)]
+pub struct ColumnNeed {
+    pub name: &'static str,
+    pub kind: ColumnKind,
+}
+
+impl ColumnNeed {
+    /// A column of numbers (integers or floats).
+    pub const fn number(name: &'static str) -> ColumnNeed {
+        ColumnNeed {
+            name,
+            kind: ColumnKind::Number,
+        }
+    }
+}
+
+/// What kind of values a column holds, as far as an operator that reads it cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnKind {
+    /// Integers or floats.
+    Number,
+    Text,
+    Bool,
+    /// Anything else (lists, dates, ...).
+    Other,
+}
+
+impl ColumnKind {
+    /// The kind of an Arrow type name as `ColumnSpec::ty` writes it.
+    pub fn of_type_name(ty: &str) -> ColumnKind {
+        match ty {
+            "int8" | "int16" | "int32" | "int64" | "uint8" | "uint16" | "uint32" | "uint64" | "float16" | "float32"
+            | "float64" => ColumnKind::Number,
+            "utf8" | "large_utf8" => ColumnKind::Text,
+            "bool" | "boolean" => ColumnKind::Bool,
+            _ => ColumnKind::Other,
+        }
+    }
+}
+
+impl fmt::Display for ColumnKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ColumnKind::Number => "numbers",
+            ColumnKind::Text => "text",
+            ColumnKind::Bool => "booleans",
+            ColumnKind::Other => "values of another type",
+        })
     }
 }
 

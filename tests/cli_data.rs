@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Project, column, ok, stderr, stdout};
+use common::{Project, column, ok, ran, stderr, stdout};
 
 /// "Remember the sign of a pulse" as a long CSV table: fixation, a pulse of sign s (two
 /// amplitudes), a delay of 5 to 10 steps (so trials differ in length), then a go cue and the
@@ -158,15 +158,20 @@ fn shipped_behaviour_goes_through_load_nonparametric_and_swap_curve() {
 }
 
 #[test]
-fn a_load_without_the_trials_table_or_columns_is_named_at_run_time() {
+fn a_load_without_the_trials_table_or_columns_is_a_check_error() {
     let p = Project::new();
     p.write("example_behaviour.csv", &shipped_behaviour());
     p.write("b.rnx", &BEHAVIOUR.replace("  table = \"trials\"", ""));
-    let err = stderr(&p.rnx(&["run", "b.rnx"]));
-    assert!(
-        err.contains("observed") && err.contains("no table `trials`") && err.contains("table = \"trials\""),
-        "{err}"
-    );
+    for command in ["check", "run"] {
+        let out = p.rnx(&[command, "b.rnx"]);
+        let err = stderr(&out);
+        assert!(!out.status.success(), "{command} passed:\n{err}");
+        assert!(
+            err.contains("stage `observed` writes no table `trials`") && err.contains("table = \"trials\""),
+            "{err}"
+        );
+        assert!(ran(&out).is_empty(), "nothing runs: {:?}", ran(&out));
+    }
 
     let without_cue: String = shipped_behaviour()
         .lines()
@@ -178,13 +183,34 @@ fn a_load_without_the_trials_table_or_columns_is_named_at_run_time() {
     let training =
         "model net = ctrnn { units = 8 }\nloss l = mse\ntrain fit = train(net, wm, l, observed) { steps = 1 }\n";
     p.write("b.rnx", &format!("{BEHAVIOUR}{training}"));
-    let err = stderr(&p.rnx(&["run", "b.rnx"]));
+    let err = stderr(&p.rnx(&["check", "b.rnx"]));
     assert!(
-        err.contains("`observed`") && err.contains("table `trials`") && err.contains("lacks the column cued"),
+        err.contains("table `trials` of `observed` lacks the column `cued`") && err.contains("`nonparametric` needs"),
         "{err}"
     );
-    assert!(
-        err.contains("fit") && err.contains("table `trials` of stage `observed`") && err.contains("missing: cued"),
-        "train names the data stage, its table and the missing column: {err}"
-    );
+}
+
+#[test]
+fn a_load_whose_file_changes_after_check_is_still_refused_at_run_time() {
+    // The check reads the header; a run reads the rows. The run-time check stays for files that
+    // change in between and for what a header cannot show (types in a CSV, missing values).
+    let p = Project::new();
+    let with_text: String = shipped_behaviour()
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 1 {
+                format!("{},left", l.rsplit_once(',').unwrap().0)
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    p.write("example_behaviour.csv", &with_text);
+    p.write("b.rnx", BEHAVIOUR);
+    let out = p.rnx(&["run", "b.rnx"]);
+    assert!(!out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains("response") && !err.contains("panicked"), "{err}");
 }

@@ -71,6 +71,8 @@ pub struct CheckedDecl {
     /// The whole declaration, for runtime errors.
     pub span: Span,
     pub name_span: Span,
+    /// Where each parameter written in the file has its value, for errors about that value.
+    pub param_spans: BTreeMap<String, Span>,
 }
 
 impl CheckedDecl {

@@ -16,6 +16,17 @@ pub enum CheckError {
     },
 
     #[error("{message}")]
+    #[diagnostic(code(rnx::check::table))]
+    Table {
+        message: String,
+        #[label("{label}")]
+        at: SourceSpan,
+        label: String,
+        #[help]
+        help: Option<String>,
+    },
+
+    #[error("{message}")]
     #[diagnostic(code(rnx::check::task))]
     Task {
         message: String,

@@ -7,6 +7,7 @@ mod coords;
 mod error;
 mod names;
 mod overrides;
+mod param_spans;
 mod resolve;
 mod task_body;
 mod task_expr;
@@ -218,6 +219,7 @@ pub fn check(sources: &Sources, modules: &[Module], options: &CheckOptions) -> R
             coords,
             span: d.span,
             name_span: d.name.span,
+            param_spans: param_spans::param_spans(&d),
         })
         .collect();
     Ok(Pipeline {

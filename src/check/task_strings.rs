@@ -4,12 +4,13 @@
 use super::CheckError;
 use super::checked::{Coordinate, Slot};
 use super::names::did_you_mean;
+use super::param_spans::value_span;
 use super::resolve::Resolved;
-use crate::ast::{Arg, DeclBody, Declaration};
+use crate::ast::Declaration;
 use crate::diagnostic::Diagnostic;
 use crate::ops::Operator;
 use crate::ops::tasks::declared;
-use crate::source::{SourceId, Span};
+use crate::source::SourceId;
 use crate::trialspec::TrialSpec;
 use crate::value::Value;
 
@@ -93,20 +94,4 @@ fn values(slot: Option<&Slot>, coordinates: &[Coordinate]) -> Vec<String> {
         None => {}
     }
     out
-}
-
-/// Where a parameter's value is written (its block entry or named argument), else the name.
-fn value_span(decl: &Declaration, param: &str) -> Span {
-    if let DeclBody::Call(call) = &decl.body {
-        if let Some(entry) = call.block.iter().flat_map(|b| &b.entries).find(|e| e.key.name == param) {
-            return entry.value.span;
-        }
-        if let Some(v) = call.args.iter().find_map(|a| match a {
-            Arg::Named(k, v) if k.name == param => Some(v),
-            _ => None,
-        }) {
-            return v.span;
-        }
-    }
-    decl.name.span
 }

@@ -76,6 +76,26 @@ pub fn describe(op: Operator) -> String {
                 (false, true) => ", optional, a whole sweep family",
             };
             let _ = writeln!(out, "  {} ({}{flags}): {}", i.name, accepts.join(" or "), i.doc);
+            for need in i.reads {
+                let columns: Vec<String> = need
+                    .columns
+                    .iter()
+                    .map(|c| format!("{} ({})", c.name, c.kind))
+                    .collect();
+                let unless = need
+                    .unless_file
+                    .map_or(String::new(), |f| format!(", unless the input wrote {f}"));
+                let _ = writeln!(
+                    out,
+                    "    reads table `{}`{}{unless}",
+                    need.table,
+                    if columns.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", columns.join(", "))
+                    }
+                );
+            }
         }
     }
     let mut params: Vec<&ParamSpec> = s.params.iter().collect();

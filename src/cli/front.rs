@@ -5,8 +5,9 @@ use crate::cache::{RunRecords, Store};
 use crate::check::{CheckOptions, Pipeline, check};
 use crate::diagnostic::{Diagnostic, render};
 use crate::loader::{load, parse_overrides};
-use crate::plan::{Plan, plan};
+use crate::plan::{Plan, check_tables, plan};
 use crate::source::Sources;
+use crate::table::FileSchemaReader;
 use miette::GraphicalTheme;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -40,6 +41,11 @@ pub fn front(args: &PipelineArgs) -> Result<Front, ()> {
     match check(&sources, &loaded.modules, &options) {
         Ok(pipeline) => {
             let plan = plan(&pipeline);
+            let table_errors = check_tables(&pipeline, &plan, &FileSchemaReader::default());
+            if !table_errors.is_empty() {
+                print_diagnostics(&table_errors, &pipeline.sources);
+                return Err(());
+            }
             Ok(Front { pipeline, plan })
         }
         Err(diagnostics) => {

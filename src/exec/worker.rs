@@ -121,7 +121,12 @@ pub fn execute_into(
     .on_device(if inst.op.uses_device() { device } else { "cpu" });
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inst.op.run(&mut ctx)));
     match result {
-        Ok(Ok(())) => Ok((ctx.written().to_vec(), ctx.volatile().to_vec())),
+        Ok(Ok(())) => {
+            if std::env::var_os(CHECK_WRITES_ENV).is_some() {
+                undeclared_tables(inst, ctx.written())?;
+            }
+            Ok((ctx.written().to_vec(), ctx.volatile().to_vec()))
+        }
         Ok(Err(e)) => Err(e),
         Err(panic) => {
             let what = panic
@@ -132,6 +137,31 @@ pub fn execute_into(
             Err(OpError::internal(format!("operator panicked: {what}")))
         }
     }
+}
+
+/// Set (by the test suite) to make a stage that writes a table its operator's `writes` does not
+/// declare fail: the check before running trusts those declarations.
+pub const CHECK_WRITES_ENV: &str = "RNX_CHECK_WRITES";
+
+/// An internal error naming the tables written that `writes` left out.
+fn undeclared_tables(inst: &crate::plan::Instance, written: &[String]) -> Result<(), OpError> {
+    let reader = crate::table::FileSchemaReader::default();
+    let Ok(crate::ops::shapes::Writes::Known { tables, .. }) = inst.op.writes(&inst.params, &reader) else {
+        return Ok(());
+    };
+    let undeclared: Vec<&str> = written
+        .iter()
+        .filter_map(|f| f.strip_suffix(".parquet"))
+        .filter(|t| !tables.iter().any(|d| d.name == *t))
+        .collect();
+    if undeclared.is_empty() {
+        return Ok(());
+    }
+    Err(OpError::internal(format!(
+        "`{}` wrote tables its operator does not declare: {}",
+        inst.op.schema().name,
+        undeclared.join(", ")
+    )))
 }
 
 /// Binds each input of `id` to its definition or to its upstream instances' committed folders.

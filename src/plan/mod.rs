@@ -5,8 +5,10 @@
 
 mod expand;
 mod render;
+mod tables;
 
 pub use expand::plan;
+pub use tables::check_tables;
 
 use crate::ops::{Definition, StageOp};
 use crate::params::Params;

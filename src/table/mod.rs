@@ -1,9 +1,11 @@
 //! Parquet tables: building Arrow record batches and reading and writing them with fixed settings.
 
 mod builder;
+mod file_schema;
 mod parquet_io;
 
 pub use builder::TableBuilder;
+pub use file_schema::{FileSchemaReader, format_of, kind_of};
 pub use parquet_io::{read_parquet, write_parquet};
 
 /// An error reading or writing a table.

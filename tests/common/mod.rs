@@ -5,7 +5,8 @@
 use rnx::check::{CheckOptions, check};
 use rnx::diagnostic::render_plain;
 use rnx::loader::{load, parse_overrides};
-use rnx::plan::plan;
+use rnx::plan::{check_tables, plan};
+use rnx::table::FileSchemaReader;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -35,7 +36,15 @@ pub fn front_end(path: &Path, sets: &[&str]) -> FrontResult {
             overrides,
         },
     ) {
-        Ok(p) => FrontResult::Planned(plan(&p).describe()),
+        Ok(p) => {
+            let plan = plan(&p);
+            let table_errors = check_tables(&p, &plan, &FileSchemaReader::default());
+            if table_errors.is_empty() {
+                FrontResult::Planned(plan.describe())
+            } else {
+                FrontResult::Rejected(render_plain(&table_errors, &p.sources))
+            }
+        }
         Err(d) => FrontResult::Rejected(render_plain(&d, &sources)),
     }
 }
@@ -77,6 +86,8 @@ impl Project {
             .args(args)
             .env("RNX_CACHE", self.cache())
             .env("RNX_PLAIN", "1")
+            // A stage that writes a table its operator does not declare fails (see exec::worker).
+            .env("RNX_CHECK_WRITES", "1")
             .env("NO_COLOR", "1");
         c
     }

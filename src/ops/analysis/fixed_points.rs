@@ -34,6 +34,7 @@ static SCHEMA: OpSchema = OpSchema {
             required: true,
             many: false,
             doc: "The task whose epoch input is held constant.",
+            reads: &[],
         },
     ],
     params: &[

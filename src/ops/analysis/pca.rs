@@ -21,6 +21,7 @@ static SCHEMA: OpSchema = OpSchema {
         required: true,
         many: false,
         doc: "A stage with a `trajectories` table (train, evaluate).",
+        reads: &[],
     }],
     params: &[
         ParamSpec::new(
@@ -131,6 +132,13 @@ static FIGURES: &[Figure] = &[
 impl StageOp for Pca {
     fn schema(&self) -> &'static OpSchema {
         &SCHEMA
+    }
+    fn reads(
+        &self,
+        params: &crate::params::Params,
+        _definitions: &std::collections::BTreeMap<String, crate::ops::Definition>,
+    ) -> Vec<crate::ops::shapes::TableRead> {
+        crate::ops::shapes::table_named_by("stage", params, "table")
     }
     fn figures(&self) -> &'static [Figure] {
         FIGURES

@@ -20,6 +20,7 @@ pub static NETWORK_ON_TWO_ITEMS: [InputSpec; 2] = [
         required: true,
         many: false,
         doc: "A two-item `working_memory` task.",
+        reads: &[],
     },
 ];
 

@@ -28,6 +28,7 @@ static SCHEMA: OpSchema = OpSchema {
             required: true,
             many: false,
             doc: "The task to test it on.",
+            reads: &[],
         },
     ],
     params: &[

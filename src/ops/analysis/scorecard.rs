@@ -19,6 +19,7 @@ const fn analysis(name: &'static str, doc: &'static str) -> InputSpec {
         required: false,
         many: false,
         doc,
+        reads: &[],
     }
 }
 

@@ -15,7 +15,9 @@ use crate::nn::ctrnn::Noise;
 use crate::nn::nn_err;
 use crate::ops::train::{TRAINED_NETWORK, load_network, run_network};
 use crate::ops::{OpError, StageContext, StageOp};
-use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
+use crate::schema::{
+    ColumnKind, ColumnNeed, ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType, TableNeed,
+};
 use crate::table::TableBuilder;
 use arrow_array::{Array, Int64Array, RecordBatch, StringArray};
 use std::collections::BTreeMap;
@@ -36,6 +38,18 @@ static SCHEMA: OpSchema = OpSchema {
             required: true,
             many: false,
             doc: "A `recordings` stage: the teacher's rates.",
+            reads: &[TableNeed {
+                table: "rates",
+                columns: &[
+                    ColumnNeed {
+                        name: "variant",
+                        kind: ColumnKind::Text,
+                    },
+                    ColumnNeed::number("condition"),
+                    ColumnNeed::number("step"),
+                ],
+                unless_file: None,
+            }],
         },
     ],
     params: &[

@@ -13,7 +13,9 @@ use crate::ops::analysis::wide::float_column;
 use crate::ops::data::report_trials::ReportTrials;
 use crate::ops::{OpError, StageContext, StageOp, StageOutput};
 use crate::rng::wrap_angle;
-use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
+use crate::schema::{
+    ColumnNeed, ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType, TableNeed,
+};
 use crate::table::TableBuilder;
 
 pub struct SwapCurve;
@@ -30,6 +32,10 @@ static SCHEMA: OpSchema = OpSchema {
             required: true,
             many: false,
             doc: "A `train` stage (its network is run on the task) or a data stage with a `trials` table.",
+            reads: &[TableNeed {
+                unless_file: Some("weights.safetensors"),
+                ..crate::ops::data::report_trials::TRIALS
+            }],
         },
         InputSpec {
             name: "task",
@@ -37,6 +43,7 @@ static SCHEMA: OpSchema = OpSchema {
             required: false,
             many: false,
             doc: "The two-item task to run a network on (needed for a `train` source).",
+            reads: &[],
         },
         InputSpec {
             name: "reference",
@@ -44,6 +51,11 @@ static SCHEMA: OpSchema = OpSchema {
             required: false,
             many: false,
             doc: "Another `swap_curve` to compare with, bin by bin.",
+            reads: &[TableNeed {
+                table: "curve",
+                columns: &[ColumnNeed::number("p_swap")],
+                unless_file: None,
+            }],
         },
     ],
     params: &[

@@ -3,7 +3,9 @@
 //! The file's content, not its name, is part of the cache key: editing the file reruns the stage,
 //! and moving it does not.
 
+use crate::ops::shapes::{FileSchemas, ParamProblem, TableShape, Writes, is_table_name};
 use crate::ops::{OpError, StageContext, StageOp};
+use crate::params::Params;
 use crate::schema::{DeclKind, OpSchema, OutputSpec, ParamSpec, ParamType};
 use arrow_array::RecordBatch;
 use std::path::Path;
@@ -48,39 +50,51 @@ impl StageOp for Load {
         &SCHEMA
     }
 
+    /// The table named by `table`, with exactly the file's columns (read from its footer or
+    /// header, not its data).
+    fn writes(&self, params: &Params, files: &dyn FileSchemas) -> Result<Writes, ParamProblem> {
+        let table = table_name(params).map_err(|e| ParamProblem::new("table", e.to_string()))?;
+        let path = params
+            .str("path")
+            .map_err(|e| ParamProblem::new("path", e.to_string()))?;
+        let format = params
+            .str("format")
+            .map_err(|e| ParamProblem::new("format", e.to_string()))?;
+        let schema = files
+            .schema(Path::new(path), format)
+            .map_err(|message| ParamProblem::new("path", message))?;
+        Ok(Writes::Known {
+            tables: vec![TableShape {
+                name: table,
+                columns: schema.columns,
+                complete: true,
+            }],
+            files: Vec::new(),
+        })
+    }
+
     fn run(&self, ctx: &mut StageContext) -> Result<(), OpError> {
         let path = Path::new(ctx.params.str("path")?).to_path_buf();
-        let table = ctx.params.str("table")?.to_string();
-        if table.is_empty() || !table.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(OpError::invalid(format!(
-                "`table = \"{table}\"`: a table name is letters, digits and `_`"
-            )));
-        }
+        let table = table_name(ctx.params)?;
         let batch = read_file(&path, ctx.params.str("format")?)?;
         ctx.write_table(&table, batch)
     }
 }
 
+/// The `table` parameter, checked to be a plain name.
+fn table_name(params: &Params) -> Result<String, OpError> {
+    let table = params.str("table")?;
+    if !is_table_name(table) {
+        return Err(OpError::invalid(format!(
+            "`table = \"{table}\"`: a table name is letters, digits and `_`"
+        )));
+    }
+    Ok(table.to_string())
+}
+
 /// Reads a Parquet or CSV file; `format` is `parquet`, `csv` or `auto` (by the extension).
 pub fn read_file(path: &Path, format: &str) -> Result<RecordBatch, OpError> {
-    let format = match format {
-        "auto" => match path
-            .extension()
-            .and_then(|e| e.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            Some("parquet") | Some("pq") => "parquet",
-            Some("csv") => "csv",
-            _ => {
-                return Err(OpError::invalid(format!(
-                    "cannot tell the format of `{}` from its extension; set `format = csv` or `format = parquet`",
-                    path.display()
-                )));
-            }
-        },
-        other => other,
-    };
+    let format = crate::table::format_of(path, format).map_err(OpError::invalid)?;
     match format {
         "parquet" => crate::table::read_parquet(path).map_err(|e| OpError::invalid(e.to_string())),
         _ => read_csv(path),

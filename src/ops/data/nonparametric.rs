@@ -31,6 +31,7 @@ static SCHEMA: OpSchema = OpSchema {
             required: true,
             many: false,
             doc: "Trials to fit: a `trials` table with loc_0, loc_1, col_0, col_1, cued and response (from `swap_mixture` or `load`).",
+            reads: &[super::report_trials::TRIALS],
         },
         InputSpec {
             name: "task",
@@ -38,6 +39,7 @@ static SCHEMA: OpSchema = OpSchema {
             required: true,
             many: false,
             doc: "The task whose stimuli the surrogate trials use (`working_memory` with two items).",
+            reads: &[],
         },
     ],
     params: &[

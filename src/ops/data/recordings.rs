@@ -43,6 +43,7 @@ static SCHEMA: OpSchema = OpSchema {
         required: true,
         many: false,
         doc: "A task with a simulated population (`reach_teacher`).",
+        reads: &[],
     }],
     params: &[ParamSpec::new(
         "variants",

@@ -4,6 +4,7 @@
 use crate::ops::OpError;
 use crate::ops::analysis::wide::float_column;
 use crate::rng::wrap_angle;
+use crate::schema::{ColumnNeed, TableNeed};
 use arrow_array::RecordBatch;
 use std::collections::BTreeMap;
 
@@ -17,6 +18,20 @@ pub struct ReportTrials {
 }
 
 const COLUMNS: [&str; 5] = ["loc_0", "loc_1", "col_0", "col_1", "cued"];
+
+/// The `trials` table the swap analyses read, as an input declares it.
+pub const TRIALS: TableNeed = TableNeed {
+    table: "trials",
+    columns: &[
+        ColumnNeed::number("loc_0"),
+        ColumnNeed::number("loc_1"),
+        ColumnNeed::number("col_0"),
+        ColumnNeed::number("col_1"),
+        ColumnNeed::number("cued"),
+        ColumnNeed::number("response"),
+    ],
+    unless_file: None,
+};
 
 impl ReportTrials {
     /// From condition columns (`loc_0`, `loc_1`, `col_0`, `col_1`, `cued`) and responses.

@@ -5,7 +5,9 @@
 use crate::ops::analysis::wide::float_column;
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::rng::Rng;
-use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
+use crate::schema::{
+    ColumnNeed, ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType, TableNeed,
+};
 use crate::table::TableBuilder;
 use arrow_array::{Array, Int64Array, RecordBatch, StringArray};
 
@@ -25,6 +27,11 @@ static SCHEMA: OpSchema = OpSchema {
         required: true,
         many: false,
         doc: "A `recordings` stage: the teacher's `rates` table.",
+        reads: &[TableNeed {
+            table: "rates",
+            columns: &[ColumnNeed::number("condition"), ColumnNeed::number("step")],
+            unless_file: None,
+        }],
     }],
     params: &[ParamSpec::new(
         "fraction",

@@ -28,6 +28,7 @@ static SCHEMA: OpSchema = OpSchema {
         required: true,
         many: false,
         doc: "A task with cue and report features (`working_memory`).",
+        reads: &[],
     }],
     params: &[
         ParamSpec::new("trials", ParamType::int(1, 100_000_000), "4000", "Number of trials."),

@@ -18,6 +18,7 @@ static SCHEMA: OpSchema = OpSchema {
         required: true,
         many: false,
         doc: "The task to draw trials from.",
+        reads: &[],
     }],
     params: &[
         ParamSpec::new("n", ParamType::int(1, 100_000), "16", "Number of trials."),

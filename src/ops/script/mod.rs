@@ -10,6 +10,7 @@ mod child;
 mod interpreter;
 mod request;
 
+use crate::ops::shapes::{FileSchemas, ParamProblem, TableShape, Writes};
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::params::Params;
 use crate::schema::{DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
@@ -35,6 +36,7 @@ static SCHEMA: OpSchema = OpSchema {
         required: false,
         many: true,
         doc: "The stages whose outputs the program reads: one, a list `[a, b]` or a family `fit[*]`; listed in `request.json` in that order.",
+        reads: &[],
     }],
     params: &[
         ParamSpec::required(
@@ -90,6 +92,25 @@ static SCHEMA: OpSchema = OpSchema {
 impl StageOp for Script {
     fn schema(&self) -> &'static OpSchema {
         &SCHEMA
+    }
+
+    /// The tables named in `outputs`; their columns are the program's to choose.
+    fn writes(&self, params: &Params, _files: &dyn FileSchemas) -> Result<Writes, ParamProblem> {
+        let names = params
+            .list_str("outputs")
+            .and_then(output_names)
+            .map_err(|e| ParamProblem::new("outputs", e.to_string()))?;
+        Ok(Writes::Known {
+            tables: names
+                .into_iter()
+                .map(|name| TableShape {
+                    name,
+                    columns: Vec::new(),
+                    complete: false,
+                })
+                .collect(),
+            files: vec![LOG.to_string()],
+        })
     }
 
     fn key_material(&self, params: &Params) -> Result<Vec<(String, String)>, String> {

@@ -22,6 +22,7 @@ static SCHEMA: OpSchema = OpSchema {
         required: true,
         many: true,
         doc: "The stages to compare: a list of names, or a whole family.",
+        reads: &[],
     }],
     params: &[ParamSpec::new(
         "table",
@@ -54,6 +55,13 @@ static FIGURES: &[Figure] = &[Figure {
 impl StageOp for Compare {
     fn schema(&self) -> &'static OpSchema {
         &SCHEMA
+    }
+    fn reads(
+        &self,
+        params: &crate::params::Params,
+        _definitions: &std::collections::BTreeMap<String, crate::ops::Definition>,
+    ) -> Vec<crate::ops::shapes::TableRead> {
+        crate::ops::shapes::table_named_by("stages", params, "table")
     }
     fn figures(&self) -> &'static [Figure] {
         FIGURES

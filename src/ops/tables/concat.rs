@@ -17,6 +17,7 @@ static SCHEMA: OpSchema = OpSchema {
         required: true,
         many: true,
         doc: "The stage (family) whose tables to stack.",
+        reads: &[],
     }],
     params: &[ParamSpec::new(
         "table",
@@ -34,6 +35,13 @@ static SCHEMA: OpSchema = OpSchema {
 impl StageOp for Concat {
     fn schema(&self) -> &'static OpSchema {
         &SCHEMA
+    }
+    fn reads(
+        &self,
+        params: &crate::params::Params,
+        _definitions: &std::collections::BTreeMap<String, crate::ops::Definition>,
+    ) -> Vec<crate::ops::shapes::TableRead> {
+        crate::ops::shapes::table_named_by("stages", params, "table")
     }
 
     fn run(&self, ctx: &mut StageContext) -> Result<(), OpError> {

@@ -27,6 +27,7 @@ static SCHEMA: OpSchema = OpSchema {
             required: true,
             many: false,
             doc: "The task to run it on.",
+            reads: &[],
         },
     ],
     params: &[

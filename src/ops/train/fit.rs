@@ -12,11 +12,14 @@ use crate::nn::diffusion::{DiffusionConfig, Weighting, response_window};
 use crate::nn::trainer::{Batch, Trainer};
 use crate::nn::{choose_device, loss, nn_err, weights};
 use crate::ops::Definition;
+use crate::ops::shapes::TableRead;
 use crate::ops::task::{Task, TrialBatch};
 use crate::ops::{OpError, StageContext, StageOp};
+use crate::params::Params;
 use crate::rng::Rng;
-use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
+use crate::schema::{ColumnKind, ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
 use crate::table::TableBuilder;
+use std::collections::BTreeMap;
 use std::time::Instant;
 
 pub struct Train;
@@ -35,6 +38,7 @@ static SCHEMA: OpSchema = OpSchema {
             required: true,
             many: false,
             doc: "The network (`ctrnn`).",
+            reads: &[],
         },
         InputSpec {
             name: "task",
@@ -42,6 +46,7 @@ static SCHEMA: OpSchema = OpSchema {
             required: true,
             many: false,
             doc: "The task it learns (its standard variant).",
+            reads: &[],
         },
         InputSpec {
             name: "loss",
@@ -49,6 +54,7 @@ static SCHEMA: OpSchema = OpSchema {
             required: true,
             many: false,
             doc: "The loss: a weighted sum of mse, rate_l2, weight_l2, activity, diffusion, moments.",
+            reads: &[],
         },
         InputSpec {
             name: "data",
@@ -56,6 +62,7 @@ static SCHEMA: OpSchema = OpSchema {
             required: false,
             many: false,
             doc: "Optional: trials to train on instead of the task's own (a `trials` table's condition columns and `response`, rendered by the task); or, with an `activity` loss term, the recorded units (a `sample_units` stage).",
+            reads: &[],
         },
     ],
     params: &[
@@ -204,6 +211,32 @@ static FIGURES: &[Figure] = &[Figure {
 impl StageOp for Train {
     fn schema(&self) -> &'static OpSchema {
         &SCHEMA
+    }
+
+    /// From `data`: the recorded units where the loss has an `activity` term, else a `trials`
+    /// table with the columns the task renders trials from.
+    fn reads(&self, _params: &Params, definitions: &BTreeMap<String, Definition>) -> Vec<TableRead> {
+        let read = |table: &str, columns: Vec<(String, ColumnKind)>| TableRead {
+            input: "data".to_string(),
+            table: table.to_string(),
+            columns,
+            named_by: None,
+            unless_file: None,
+        };
+        if definitions.get("loss").is_some_and(loss::has_activity) {
+            return vec![read("assignment", Vec::new()), read("recorded", Vec::new())];
+        }
+        let columns = definitions
+            .get("task")
+            .and_then(|task| match crate::ops::lookup(&task.op)? {
+                crate::ops::Operator::Task(op) => op.data_columns(&task.params),
+                _ => None,
+            })
+            .unwrap_or_default();
+        vec![read(
+            "trials",
+            columns.into_iter().map(|c| (c, ColumnKind::Number)).collect(),
+        )]
     }
     fn figures(&self) -> &'static [Figure] {
         FIGURES

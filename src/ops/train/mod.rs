@@ -19,4 +19,5 @@ pub const TRAINED_NETWORK: crate::schema::InputSpec = crate::schema::InputSpec {
     required: true,
     many: false,
     doc: "A `train` stage.",
+    reads: &[],
 };

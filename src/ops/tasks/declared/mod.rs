@@ -57,6 +57,18 @@ impl TaskOp for Declared {
         Some(generate::VARIANTS)
     }
 
+    /// The drawn variables, which a data table supplies in their place.
+    fn data_columns(&self, p: &Params) -> Option<Vec<String>> {
+        let spec: TrialSpec = serde_json::from_str(p.str(SPEC_PARAM).ok()?).ok()?;
+        Some(
+            spec.vars
+                .into_iter()
+                .filter(|v| matches!(v.def, crate::trialspec::VarDef::Draw(_)))
+                .map(|v| v.name)
+                .collect(),
+        )
+    }
+
     fn build(&self, p: &Params) -> Result<Box<dyn Task>, OpError> {
         let text = p.str(SPEC_PARAM)?;
         let spec: TrialSpec = serde_json::from_str(text)
