@@ -3,7 +3,9 @@
 
 use super::ir::{BinOp, Expr, Func, UnOp};
 use crate::rng::{Rng, wrap_angle};
+use std::collections::{HashMap, HashSet};
 use std::f64::consts::PI;
+use std::hash::{BuildHasherDefault, Hasher};
 
 /// Values over `rows` steps and `width` columns, row-major. One row means constant in time.
 #[derive(Debug, Clone)]
@@ -51,6 +53,78 @@ pub struct EpochScope<'a> {
     /// Per `hold` in the expression (in traversal order): its last non-zero values.
     pub holds: &'a mut [Vec<f64>],
     pub rng: &'a mut Rng,
+    pub cache: &'a mut TimeCache,
+}
+
+/// The values of subexpressions that depend on nothing but time within the epoch and the
+/// epoch's length (`(t / duration) ^ 3`, `ramp(0, 1)`), computed once per length and reused for
+/// every trial of a batch. Keyed by the node's address, so it lives no longer than the borrow
+/// of the expressions it was built from.
+pub struct TimeCache {
+    nodes: HashSet<usize, BuildHasherDefault<AddressHasher>>,
+    values: HashMap<(usize, usize), Arr, BuildHasherDefault<AddressHasher>>,
+}
+
+/// A hasher for node addresses and step counts, looked up at every node: a multiply per word
+/// (SipHash's resistance to chosen keys buys nothing for addresses).
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+impl TimeCache {
+    /// A cache for the subexpressions of `roots`.
+    pub fn new<'a>(roots: impl IntoIterator<Item = &'a Expr>) -> TimeCache {
+        let mut nodes = HashSet::default();
+        for root in roots {
+            mark_time_only(root, &mut nodes);
+        }
+        TimeCache {
+            nodes,
+            values: HashMap::default(),
+        }
+    }
+}
+
+/// Whether `expr` depends only on time within the epoch; marks every such node that is worth
+/// keeping (anything but a constant).
+fn mark_time_only(expr: &Expr, nodes: &mut HashSet<usize, BuildHasherDefault<AddressHasher>>) -> bool {
+    let children: Vec<bool> = match expr {
+        Expr::Const(_) | Expr::Steps(_) | Expr::Duration => return true,
+        Expr::Var(_) | Expr::Signal(_) => return false,
+        Expr::Time => Vec::new(),
+        Expr::Unary(_, a) => vec![mark_time_only(a, nodes)],
+        Expr::Binary(_, a, b) => vec![mark_time_only(a, nodes), mark_time_only(b, nodes)],
+        Expr::Vector(items) => items.iter().map(|e| mark_time_only(e, nodes)).collect(),
+        Expr::Call(func, args) => {
+            let own: Vec<bool> = args.iter().map(|e| mark_time_only(e, nodes)).collect();
+            // Noise draws and holds carry state: never the same twice.
+            if matches!(func, Func::Noise { .. } | Func::Hold) {
+                return false;
+            }
+            own
+        }
+    };
+    let time_only = children.into_iter().all(|c| c);
+    if time_only {
+        nodes.insert(expr as *const Expr as usize);
+    }
+    time_only
 }
 
 /// A scalar expression of trial variables (the checker allows nothing else where this is used).
@@ -73,6 +147,20 @@ pub fn scalar(expr: &Expr, vars: &[f64], dt: f64) -> f64 {
 
 /// Evaluates an expression over one epoch. `hold_slot` numbers the `hold`s met so far.
 pub fn array(expr: &Expr, scope: &mut EpochScope, hold_slot: &mut usize) -> Arr {
+    let node = expr as *const Expr as usize;
+    if !scope.cache.nodes.contains(&node) {
+        return evaluate(expr, scope, hold_slot);
+    }
+    // A time-only node holds no `hold`, so skipping its evaluation leaves the numbering intact.
+    if let Some(value) = scope.cache.values.get(&(node, scope.steps)) {
+        return value.clone();
+    }
+    let value = evaluate(expr, scope, hold_slot);
+    scope.cache.values.insert((node, scope.steps), value.clone());
+    value
+}
+
+fn evaluate(expr: &Expr, scope: &mut EpochScope, hold_slot: &mut usize) -> Arr {
     match expr {
         Expr::Const(x) => Arr::scalar(*x),
         Expr::Steps(n) => Arr::scalar(n * scope.dt),
@@ -343,4 +431,43 @@ fn pointwise(func: Func, v: &[f64]) -> Option<f64> {
         Func::CircDist => wrap_angle(v[0] - v[1]).abs(),
         Func::Ramp | Func::Noise { .. } | Func::VonMises { .. } | Func::OneHot { .. } | Func::Hold => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn eval_with(expr: &Expr, cache: &mut TimeCache, vars: &[f64], steps: usize, rng: &mut Rng) -> Vec<f64> {
+        let mut scope = EpochScope {
+            vars,
+            signals: &[],
+            start: 0,
+            steps,
+            dt: 0.01,
+            holds: &mut [],
+            rng,
+            cache,
+        };
+        array(expr, &mut scope, &mut 0).data
+    }
+
+    #[test]
+    fn cached_time_only_parts_give_what_evaluation_gives_for_every_length_and_trial() {
+        // x * (t / duration) ^ 3 + noise(0.1): the power is kept, the variable and the noise are not.
+        let time = Expr::Binary(BinOp::Div, Box::new(Expr::Time), Box::new(Expr::Duration));
+        let cube = Expr::Binary(BinOp::Pow, Box::new(time), Box::new(Expr::Const(3.0)));
+        let scaled = Expr::Binary(BinOp::Mul, Box::new(Expr::Var(0)), Box::new(cube));
+        let noise = Expr::Call(Func::Noise { width: 1 }, vec![Expr::Const(0.1)]);
+        let expr = Expr::Binary(BinOp::Add, Box::new(scaled), Box::new(noise));
+        let mut cache = TimeCache::new([&expr]);
+        assert_eq!(cache.nodes.len(), 3, "time, t / duration and its cube are time-only");
+        let mut empty = TimeCache::new([]);
+        for (x, steps) in [(1.0, 5), (2.0, 5), (-1.0, 7), (3.0, 5)] {
+            let (mut a, mut b) = (Rng::derive(9, "a"), Rng::derive(9, "a"));
+            let cached = eval_with(&expr, &mut cache, &[x], steps, &mut a);
+            let fresh = eval_with(&expr, &mut empty, &[x], steps, &mut b);
+            assert_eq!(cached, fresh, "x = {x}, {steps} steps");
+        }
+        assert_eq!(cache.values.len(), 6, "three nodes for each of two lengths");
+    }
 }

@@ -7,7 +7,7 @@
 use crate::ops::OpError;
 use crate::ops::task::{Task, TrialBatch, default_metrics, unknown_variant};
 use crate::rng::Rng;
-use crate::trialspec::eval::{self, EpochScope};
+use crate::trialspec::eval::{self, EpochScope, TimeCache};
 use crate::trialspec::{Channel, Dist, Expr, Func, TrialSpec, VarDef};
 use std::collections::BTreeMap;
 use std::f64::consts::PI;
@@ -180,6 +180,7 @@ impl DeclaredTask {
         let mut mask = vec![0f32; n_trials * n_steps * n_out];
         let mut epochs = vec![TrialBatch::PADDING; n_trials * n_steps];
         let channels: Vec<&Channel> = self.spec.inputs.iter().chain(&self.spec.targets).collect();
+        let mut cache = TimeCache::new(channels.iter().flat_map(|c| c.parts.iter().map(|p| &p.expr)));
         let n_inputs = self.spec.inputs.len();
 
         for t in 0..n_trials {
@@ -204,12 +205,10 @@ impl DeclaredTask {
             let mut holds = vec![Vec::new(); self.n_holds];
             let mut start = 0;
             for (e, &len) in steps[t].iter().enumerate() {
-                for step in start..start + len {
-                    let row = t * n_steps + step;
-                    epochs[row] = e as u8;
-                    if self.spec.mask[e] {
-                        mask[row * n_out..(row + 1) * n_out].fill(1.0);
-                    }
+                let first_row = t * n_steps + start;
+                epochs[first_row..first_row + len].fill(e as u8);
+                if self.spec.mask[e] {
+                    mask[first_row * n_out..(first_row + len) * n_out].fill(1.0);
                 }
                 let (mut in_col, mut out_col) = (0, 0);
                 for (c, channel) in channels.iter().enumerate() {
@@ -229,6 +228,7 @@ impl DeclaredTask {
                         dt: self.dt,
                         holds: &mut holds[..],
                         rng,
+                        cache: &mut cache,
                     };
                     let mut slot = first_hold;
                     let value = eval::array(&channel.parts[p].expr, &mut scope, &mut slot);
@@ -244,6 +244,12 @@ impl DeclaredTask {
                             for (cell, &x) in row[..channel.width].iter_mut().zip(values) {
                                 *cell = x as f32;
                             }
+                        }
+                    } else if value.rows == 1 {
+                        // Constant over the epoch: one row, copied.
+                        let once: Vec<f32> = (0..channel.width).map(|k| value.at(0, k) as f32).collect();
+                        for row in rows {
+                            row[..channel.width].copy_from_slice(&once);
                         }
                     } else {
                         for (s, row) in rows.enumerate() {
