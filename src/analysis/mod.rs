@@ -9,6 +9,7 @@ pub mod mixture;
 pub mod motifs;
 pub mod pca;
 pub mod plane_alignment;
+pub mod replicate_stats;
 pub mod rnn_map;
 pub mod similarity;
 pub mod swap_curve;

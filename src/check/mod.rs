@@ -19,7 +19,7 @@ pub use resolve::list_member_of;
 pub use checked::{CheckedDecl, CheckedTerm, CoordId, Coordinate, DeclId, InputRef, Pipeline, Slot};
 pub use error::CheckError;
 pub use names::{closest, did_you_mean};
-pub use resolve::SEED_PARAM;
+pub use resolve::{REPLICATES_PARAM, SEED_PARAM};
 pub use types::default_value;
 
 use crate::ast::{Declaration, Item, Module, Override, PipelineHeader};

@@ -19,6 +19,15 @@ pub static SEED_PARAM: ParamSpec = ParamSpec::new(
     "Mixed with the pipeline seed and the stage name to derive this stage's random seed.",
 );
 
+/// The parameter every stage accepts to be run N times with seeds 1..N: `replicates = 5` is
+/// `seed = sweep(1, 2, 3, 4, 5)`, the same instances, names (`fit[seed=3]`) and keys.
+pub static REPLICATES_PARAM: ParamSpec = ParamSpec::new(
+    "replicates",
+    ParamType::int(1, 10_000),
+    "1",
+    "Runs the stage once per seed 1..N (a sweep of `seed`), for statistics across replicates with `summary` and `paired`.",
+);
+
 /// Resources of SLURM jobs, in SLURM's own formats; empty or 0 leaves the cluster's default.
 static SLURM_SETTINGS: &[ParamSpec] = &[
     ParamSpec::new("partition", ParamType::Str, "\"\"", "The partition (`--partition`)."),
@@ -392,6 +401,12 @@ fn resolve_params(
             ));
             continue;
         }
+        if is_stage && key.name == REPLICATES_PARAM.name && schema.param(&key.name).is_none() {
+            if let Some(slot) = replicates_slot(&decl.name.name, value, scope, coordinates, own, errors) {
+                slots.insert(SEED_PARAM.name.to_string(), slot);
+            }
+            continue;
+        }
         let spec = match schema.param(&key.name) {
             Some(spec) => spec,
             None if is_stage && key.name == SEED_PARAM.name => &SEED_PARAM,
@@ -431,12 +446,25 @@ fn resolve_params(
             slots.insert(spec.name.to_string(), slot);
         }
     }
+    if let (Some(_), Some(replicates)) = (seen.get(SEED_PARAM.name), seen.get(REPLICATES_PARAM.name))
+        && schema.param(REPLICATES_PARAM.name).is_none()
+    {
+        errors.push(Diagnostic::check(
+            replicates.source,
+            CheckError::BadSweep {
+                message: "`replicates` and `seed` both set".into(),
+                at: replicates.miette(),
+                help: Some("`replicates = N` is `seed = sweep(1, ..., N)`; keep one of them".into()),
+            },
+        ));
+    }
     let mut specs: Vec<&ParamSpec> = schema.params.iter().collect();
     if is_stage && schema.param(SEED_PARAM.name).is_none() {
         specs.push(&SEED_PARAM);
     }
     for spec in specs {
-        if seen.contains_key(spec.name) {
+        // Given, or (for `seed`) set by `replicates`.
+        if seen.contains_key(spec.name) || slots.contains_key(spec.name) {
             continue;
         }
         match default_value(spec) {
@@ -456,6 +484,37 @@ fn resolve_params(
         }
     }
     slots
+}
+
+/// `replicates = N`: a sweep of `seed` over 1..N.
+fn replicates_slot(
+    origin: &str,
+    value: &ast::Value,
+    scope: &Scope,
+    coordinates: &mut Vec<Coordinate>,
+    own: &mut Vec<usize>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<Slot> {
+    let n = match check_value(REPLICATES_PARAM.name, &REPLICATES_PARAM.ty, value, &scope.base) {
+        Ok(crate::value::Value::Int(n)) => n,
+        Ok(_) => return None,
+        Err(es) => {
+            errors.extend(es.into_iter().map(|e| Diagnostic::check(value.span.source, e)));
+            return None;
+        }
+    };
+    if own.iter().any(|&c| coordinates[c].name == SEED_PARAM.name) {
+        return None;
+    }
+    coordinates.push(Coordinate {
+        name: SEED_PARAM.name.to_string(),
+        origin: origin.to_string(),
+        values: (1..=n).map(crate::value::Value::Int).collect(),
+        ty: SEED_PARAM.ty,
+        span: value.span,
+    });
+    own.push(coordinates.len() - 1);
+    Some(Slot::Swept(coordinates.len() - 1))
 }
 
 /// A parameter value, or a sweep over values (which becomes one of the declaration's coordinates).

@@ -3,7 +3,7 @@
 use super::EXIT_FAILURE;
 use super::args::OpsArgs;
 use super::stdout::out;
-use crate::check::{SEED_PARAM, did_you_mean};
+use crate::check::{REPLICATES_PARAM, SEED_PARAM, did_you_mean};
 use crate::ops::{Operator, lookup, operators};
 use crate::schema::{OpSchema, ParamSpec, ParamType};
 use std::fmt::Write;
@@ -101,6 +101,7 @@ pub fn describe(op: Operator) -> String {
     let mut params: Vec<&ParamSpec> = s.params.iter().collect();
     if matches!(op, Operator::Stage(_)) && s.param("seed").is_none() {
         params.push(&SEED_PARAM);
+        params.push(&REPLICATES_PARAM);
     }
     if !params.is_empty() {
         let _ = writeln!(out, "\nparameters:");

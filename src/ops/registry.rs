@@ -38,6 +38,8 @@ static OPERATORS: &[Operator] = &[
     Operator::Stage(&data::SampleUnits),
     Operator::Stage(&tables::Concat),
     Operator::Stage(&tables::Compare),
+    Operator::Stage(&tables::Summary),
+    Operator::Stage(&tables::Paired),
     Operator::Stage(&script::Script),
     Operator::Stage(&train::Train),
     Operator::Stage(&train::Evaluate),

@@ -2,6 +2,11 @@
 
 mod compare;
 mod concat;
+mod paired;
+mod replicate_groups;
+mod summary;
 
 pub use compare::Compare;
 pub use concat::Concat;
+pub use paired::Paired;
+pub use summary::Summary;
