@@ -6,7 +6,8 @@
 use crate::units::Dimension;
 use std::fmt;
 
-/// The six kinds of declaration. The first three are definitions, the last three are stages.
+/// The seven kinds of declaration. The first three are definitions, the others stages; a
+/// `claim` is a stage that states whether a scientific claim holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum DeclKind {
     Task,
@@ -15,21 +16,26 @@ pub enum DeclKind {
     Data,
     Train,
     Analysis,
+    Claim,
 }
 
 impl DeclKind {
-    pub const ALL: [DeclKind; 6] = [
+    pub const ALL: [DeclKind; 7] = [
         DeclKind::Task,
         DeclKind::Model,
         DeclKind::Loss,
         DeclKind::Data,
         DeclKind::Train,
         DeclKind::Analysis,
+        DeclKind::Claim,
     ];
 
     /// Definitions are configuration hashed into the stages that use them; stages run and write tables.
     pub fn is_stage(self) -> bool {
-        matches!(self, DeclKind::Data | DeclKind::Train | DeclKind::Analysis)
+        matches!(
+            self,
+            DeclKind::Data | DeclKind::Train | DeclKind::Analysis | DeclKind::Claim
+        )
     }
 
     pub fn keyword(self) -> &'static str {
@@ -40,6 +46,7 @@ impl DeclKind {
             DeclKind::Data => "data",
             DeclKind::Train => "train",
             DeclKind::Analysis => "analysis",
+            DeclKind::Claim => "claim",
         }
     }
 

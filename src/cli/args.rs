@@ -26,6 +26,8 @@ pub enum Command {
     Graph(GraphArgs),
     /// Print the first rows of a stage's output table and its path.
     Show(ShowArgs),
+    /// Print every claim as holds, fails or not computed, with the numbers behind it.
+    Claims(ClaimsArgs),
     /// List the operators, or describe one.
     Ops(OpsArgs),
     /// Benchmarks that print ratios against a reference measured in the same run.
@@ -259,6 +261,20 @@ pub struct GraphArgs {
     /// Print Mermaid instead of DOT.
     #[arg(long)]
     pub mermaid: bool,
+}
+
+#[derive(Args)]
+pub struct ClaimsArgs {
+    #[command(flatten)]
+    pub pipeline: PipelineArgs,
+    #[command(flatten)]
+    pub cache: CacheArgs,
+    /// Print JSON: one object per claim.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit 1 when a claim fails or is not computed.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 #[derive(Args)]

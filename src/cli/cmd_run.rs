@@ -105,6 +105,14 @@ pub fn run(args: RunArgs) -> u8 {
         }
         eprint!("{text}");
     }
+    let claims = super::cmd_claims::collect(&f.plan, &store, &summary.records, &device);
+    if !claims.is_empty() {
+        eprintln!("claims:");
+        let width = super::cmd_claims::name_width(&claims);
+        for line in &claims {
+            eprintln!("  {}", super::cmd_claims::describe(line, width));
+        }
+    }
     if let Some(path) = &args.report {
         super::cmd_report::write(&f.plan, &store, &device, &f.pipeline.name, &[], path);
     }

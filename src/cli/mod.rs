@@ -6,6 +6,7 @@ mod bench_train;
 mod cmd_bench;
 mod cmd_cache;
 mod cmd_check;
+mod cmd_claims;
 mod cmd_diff;
 mod cmd_gc;
 mod cmd_graph;
@@ -41,6 +42,7 @@ pub fn main() -> ExitCode {
         Command::Status(a) => cmd_status::run(a),
         Command::Graph(a) => cmd_graph::run(a),
         Command::Show(a) => cmd_show::run(a),
+        Command::Claims(a) => cmd_claims::run(a),
         Command::Ops(a) => cmd_ops::run(a),
         Command::Bench(a) => cmd_bench::run(a),
         Command::Report(a) => cmd_report::run(a),

@@ -3,6 +3,7 @@
 //! Operators see checked, resolved parameters (`Params`) and their inputs' outputs; never syntax.
 
 pub mod analysis;
+pub mod claims;
 mod context;
 pub mod data;
 pub mod definitions;

@@ -1,6 +1,6 @@
 //! The operator catalogue: every operator rnx knows, in one table.
 
-use super::{StageOp, TaskOp, analysis, data, definitions, script, tables, tasks, train};
+use super::{StageOp, TaskOp, analysis, claims, data, definitions, script, tables, tasks, train};
 use crate::schema::OpSchema;
 
 /// An entry of the catalogue.
@@ -40,6 +40,9 @@ static OPERATORS: &[Operator] = &[
     Operator::Stage(&tables::Compare),
     Operator::Stage(&tables::Summary),
     Operator::Stage(&tables::Paired),
+    Operator::Stage(&claims::Greater),
+    Operator::Stage(&claims::AtLeast),
+    Operator::Stage(&claims::Near),
     Operator::Stage(&script::Script),
     Operator::Stage(&train::Train),
     Operator::Stage(&train::Evaluate),

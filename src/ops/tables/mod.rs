@@ -3,8 +3,8 @@
 mod compare;
 mod concat;
 mod paired;
-mod replicate_groups;
-mod summary;
+pub(crate) mod replicate_groups;
+pub(crate) mod summary;
 
 pub use compare::Compare;
 pub use concat::Concat;

@@ -2,7 +2,7 @@
 //! difference `b - a` with a bootstrap interval, the Wilcoxon signed-rank p and a sign-flip
 //! permutation p, per group of the families' other coordinates.
 
-use super::replicate_groups::{Replicates, group, key_columns, numbers};
+use super::replicate_groups::{Replicates, group, key_columns, numbers, pair_up};
 use super::summary::{BY_PARAM, LEVEL_PARAM, OVER_PARAM, RESAMPLES_PARAM, TABLE_PARAM};
 use crate::analysis::replicate_stats::{bootstrap_mean_ci, sign_flip_p, wilcoxon};
 use crate::ops::{OpError, StageContext, StageOp};
@@ -128,17 +128,7 @@ impl StageOp for Paired {
         let (mut n, mut unpaired) = (Vec::new(), Vec::new());
         for g in &a.groups {
             let partner = b.groups.iter().find(|h| h.label == g.label);
-            let mut pairs = Vec::new();
-            let mut left_out = 0;
-            for (seed, &row) in &g.rows {
-                match partner.and_then(|h| h.rows.get(seed)) {
-                    Some(&other) if va[row].is_finite() && vb[other].is_finite() => pairs.push((va[row], vb[other])),
-                    _ => left_out += 1,
-                }
-            }
-            if let Some(h) = partner {
-                left_out += h.rows.keys().filter(|s| !g.rows.contains_key(*s)).count();
-            }
+            let (pairs, left_out) = pair_up(g, partner, &va, &vb);
             let differences: Vec<f64> = pairs.iter().map(|(x, y)| y - x).collect();
             let count = pairs.len() as f64;
             let stream = format!("paired/{}", g.label.join("/"));

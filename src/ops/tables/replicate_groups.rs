@@ -13,6 +13,8 @@ pub struct Replicates {
     pub table: RecordBatch,
     /// The columns that tell groups apart: coordinates other than `over`, then `by`.
     pub keys: Vec<String>,
+    /// The column holding the replicate coordinate.
+    pub over: String,
     pub groups: Vec<Group>,
 }
 
@@ -50,7 +52,17 @@ pub fn group(
         )));
     }
     let stacked = stack(ctx, members, table)?;
-    let mut keys: Vec<String> = coords.into_iter().filter(|c| c != over).collect();
+    // A coordinate whose name a table column already has is written as `coord_NAME`.
+    let column_of = |coord: &str| {
+        let renamed = format!("coord_{coord}");
+        if stacked.column_by_name(&renamed).is_some() {
+            renamed
+        } else {
+            coord.to_string()
+        }
+    };
+    let over_column = column_of(over);
+    let mut keys: Vec<String> = coords.iter().filter(|c| *c != over).map(|c| column_of(c)).collect();
     for b in by {
         if stacked.column_by_name(b).is_none() {
             return Err(OpError::invalid(format!("`by`: the table has no column `{b}`")));
@@ -70,7 +82,7 @@ pub fn group(
             .collect()
     };
     let key_text: Vec<Vec<String>> = keys.iter().map(|k| text(k)).collect::<Result<_, _>>()?;
-    let over_text = text(over)?;
+    let over_text = text(&over_column)?;
     let mut groups: Vec<Group> = Vec::new();
     for row in 0..stacked.num_rows() {
         let label: Vec<String> = key_text.iter().map(|k| k[row].clone()).collect();
@@ -107,6 +119,7 @@ pub fn group(
     Ok(Replicates {
         table: stacked,
         keys,
+        over: over_column,
         groups,
     })
 }
@@ -143,4 +156,34 @@ pub fn key_columns(rep: &Replicates, rows_per_group: usize) -> Result<Vec<(Strin
             Ok((k.clone(), taken))
         })
         .collect()
+}
+
+/// The pairs (a, b) of a group and its partner in another family, matched by replicate value
+/// with finite values in both, and how many replicates were left out.
+pub fn pair_up(a: &Group, b: Option<&Group>, va: &[f64], vb: &[f64]) -> (Vec<(f64, f64)>, usize) {
+    let mut pairs = Vec::new();
+    let mut left_out = 0;
+    for (seed, &row) in &a.rows {
+        match b.and_then(|h| h.rows.get(seed)) {
+            Some(&other) if va[row].is_finite() && vb[other].is_finite() => pairs.push((va[row], vb[other])),
+            _ => left_out += 1,
+        }
+    }
+    if let Some(h) = b {
+        left_out += h.rows.keys().filter(|s| !a.rows.contains_key(*s)).count();
+    }
+    (pairs, left_out)
+}
+
+/// The one group of a family that a claim is about; an error naming the groups if there are several.
+pub fn only_group<'a>(rep: &'a Replicates, which: &str) -> Result<&'a Group, OpError> {
+    match rep.groups.as_slice() {
+        [one] => Ok(one),
+        groups => Err(OpError::invalid(format!(
+            "`{which}` has {} groups (by {}); a claim is about one: select it, e.g. `x[{} = ...]`",
+            groups.len(),
+            rep.keys.join(", "),
+            rep.keys.first().map_or("coord", |k| k.trim_start_matches("coord_"))
+        ))),
+    }
 }

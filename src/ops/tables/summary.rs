@@ -149,7 +149,7 @@ impl StageOp for Summary {
                 .fields()
                 .iter()
                 .map(|f| f.name().clone())
-                .filter(|c| *c != over && !rep.keys.contains(c) && numbers(&rep.table, c).is_some())
+                .filter(|c| *c != rep.over && !rep.keys.contains(c) && numbers(&rep.table, c).is_some())
                 .collect();
         }
         let mut values = Vec::with_capacity(columns.len());
