@@ -1,6 +1,6 @@
 //! Typed access to an operator's checked parameters.
 
-use crate::ops::OpError;
+use crate::op_error::OpError;
 use crate::value::Value;
 use std::collections::BTreeMap;
 

@@ -13,7 +13,7 @@ use super::fused::FusedRecurrence;
 use super::nn_err;
 use super::tensor_ops::activate;
 use crate::analysis::activation::Activation;
-use crate::ops::OpError;
+use crate::op_error::OpError;
 use crate::params::Params;
 use crate::rng::Rng;
 use candle_core::{DType, Device, Tensor, Var};
@@ -447,7 +447,7 @@ pub struct Noise {
 
 /// Puts a trial batch's inputs, targets and mask on a device as `[B, T, C]` tensors.
 pub fn batch_tensors(
-    b: &crate::ops::task::TrialBatch,
+    b: &crate::trial_batch::TrialBatch,
     device: &Device,
 ) -> candle_core::Result<(Tensor, Tensor, Tensor)> {
     let inputs = Tensor::from_slice(&b.inputs, (b.n_trials, b.n_steps, b.n_inputs()), device)?;
@@ -507,9 +507,9 @@ mod gradient_check {
     //! Backpropagation through time checked against central finite differences, in f64.
 
     use super::*;
+    use crate::definition::Definition;
     use crate::nn::loss;
     use crate::nn::loss::plain;
-    use crate::ops::Definition;
     use std::collections::BTreeMap;
 
     fn config(activation: Activation, dale: Option<f64>) -> CtrnnConfig {
@@ -628,9 +628,9 @@ mod fused_agrees {
     //! The fused CPU recurrence against op-by-op autograd: same outputs, same gradients (f32).
 
     use super::*;
+    use crate::definition::Definition;
     use crate::nn::loss;
     use crate::nn::loss::plain;
-    use crate::ops::Definition;
     use std::collections::BTreeMap;
 
     fn run(net: &Ctrnn, fused: bool) -> (Vec<f32>, Vec<Vec<f32>>) {

@@ -1,6 +1,6 @@
 //! Choosing the candle device for a device class (`cpu` or `cuda`).
 
-use crate::ops::OpError;
+use crate::op_error::OpError;
 use candle_core::Device;
 
 /// The device for `class`. Asking for CUDA in a build without it is an error, never a fallback.

@@ -17,7 +17,7 @@
 
 use super::ctrnn::{Ctrnn, Rollout, gaussian};
 use super::tensor_ops::activate;
-use crate::ops::OpError;
+use crate::op_error::OpError;
 use crate::rng::Rng;
 use candle_core::{DType, Result, Tensor};
 

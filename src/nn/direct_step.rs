@@ -11,7 +11,7 @@ use super::bptt::{self, Recurrence, plain, transposed};
 use super::ctrnn::{Ctrnn, Noise, Rollout};
 use super::fast_math;
 use super::loss::{self, LossInputs, TermValue};
-use crate::ops::Definition;
+use crate::definition::Definition;
 use crate::rng::Rng;
 use candle_core::backprop::GradStore;
 use candle_core::{DType, Result, Storage, Tensor, Var};

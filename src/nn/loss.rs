@@ -1,7 +1,8 @@
 //! Losses from a `loss` definition: a weighted sum of terms, each recorded separately.
 
 use super::ctrnn::{Ctrnn, Rollout};
-use crate::ops::{Definition, OpError};
+use crate::definition::Definition;
+use crate::op_error::OpError;
 use candle_core::{Result, Tensor};
 
 /// One evaluated term: its label (the operator, numbered if repeated), weight and value.

@@ -16,6 +16,6 @@ pub use ctrnn::{Ctrnn, CtrnnConfig, Rollout};
 pub use device::choose_device;
 
 /// Converts a candle error into an operator error.
-pub fn nn_err(e: candle_core::Error) -> crate::ops::OpError {
-    crate::ops::OpError::internal(format!("tensor operation failed: {e}"))
+pub fn nn_err(e: candle_core::Error) -> crate::op_error::OpError {
+    crate::op_error::OpError::internal(format!("tensor operation failed: {e}"))
 }

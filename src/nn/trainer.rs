@@ -3,7 +3,8 @@
 
 use super::ctrnn::{Ctrnn, Noise};
 use super::{direct_step, loss, nn_err};
-use crate::ops::{Definition, OpError};
+use crate::definition::Definition;
+use crate::op_error::OpError;
 use crate::rng::Rng;
 use candle_core::Tensor;
 use candle_core::backprop::GradStore;

@@ -2,6 +2,7 @@
 
 use super::OpError;
 use super::task::Task;
+pub use crate::definition::Definition;
 use crate::params::Params;
 use crate::rng::Rng;
 use crate::table::{read_parquet, write_parquet};
@@ -10,16 +11,6 @@ use arrow_array::{ArrayRef, RecordBatch};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-
-/// A resolved definition (`task`, `model`, `loss`) with the definitions it references.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Definition {
-    pub op: String,
-    pub params: Params,
-    /// For `loss` definitions: the terms, each an operator with its parameters and weight.
-    pub terms: Vec<(f64, Definition)>,
-    pub refs: BTreeMap<String, Definition>,
-}
 
 /// A committed output of an upstream stage instance.
 #[derive(Debug, Clone)]

@@ -7,7 +7,6 @@ pub mod claims;
 mod context;
 pub mod data;
 pub mod definitions;
-mod error;
 pub mod registry;
 pub mod script;
 pub mod shapes;
@@ -16,8 +15,8 @@ pub mod task;
 pub mod tasks;
 pub mod train;
 
+pub use crate::op_error::OpError;
 pub use context::{Definition, InputBinding, NoProgress, ProgressSink, StageContext, StageOutput};
-pub use error::OpError;
 pub use registry::{Operator, default_params, lookup, operators};
 
 use crate::params::Params;

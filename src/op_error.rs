@@ -1,4 +1,6 @@
 //! The error an operator returns; the executor attaches the stage and its declaration's span.
+//!
+//! It sits below `ops` and `nn` so that both may return it (`ops` re-exports it as `ops::OpError`).
 
 use crate::table::TableError;
 
