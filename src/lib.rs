@@ -6,7 +6,6 @@ pub mod cache;
 pub mod check;
 pub mod cli;
 pub mod definition;
-pub mod diagnostic;
 pub mod exec;
 pub mod figure;
 pub mod loader;

@@ -4,7 +4,7 @@
 
 use crate::ast::{Item, Module, Override};
 use crate::check::CheckError;
-use crate::diagnostic::Diagnostic;
+use crate::check::diagnostic::Diagnostic;
 use crate::source::{SourceFile, Sources};
 use crate::syntax::{parse_module, parse_override};
 use std::collections::BTreeSet;

@@ -5,7 +5,7 @@ use super::checked::{Coordinate, InputRef};
 use super::resolve::PendingInput;
 use super::types::{PathBase, check_value};
 use crate::ast::Selector;
-use crate::diagnostic::Diagnostic;
+use crate::check::diagnostic::Diagnostic;
 use crate::source::Span;
 use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};

@@ -4,6 +4,7 @@
 
 mod checked;
 mod coords;
+pub mod diagnostic;
 mod error;
 mod names;
 mod overrides;
@@ -23,7 +24,7 @@ pub use resolve::{REPLICATES_PARAM, SEED_PARAM};
 pub use types::default_value;
 
 use crate::ast::{Declaration, Item, Module, Override, PipelineHeader};
-use crate::diagnostic::Diagnostic;
+use crate::check::diagnostic::Diagnostic;
 use crate::schema::{DeclKind, ParamSpec, ParamType};
 use crate::source::{SourceId, Sources};
 use crate::value::Value;

@@ -3,7 +3,7 @@
 use super::CheckError;
 use super::names::did_you_mean;
 use crate::ast::{Arg, Block, DeclBody, Declaration, Entry, Ident, Override, PipelineHeader, ValueKind};
-use crate::diagnostic::Diagnostic;
+use crate::check::diagnostic::Diagnostic;
 use std::collections::HashMap;
 
 /// Applies one override to the declarations (or to the header, for `pipeline.NAME`).

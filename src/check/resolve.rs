@@ -5,7 +5,7 @@ use super::checked::{CheckedTerm, Coordinate, Slot};
 use super::names::did_you_mean;
 use super::types::{PathBase, check_value, default_value};
 use crate::ast::{self, Arg, Call, DeclBody, Declaration, ValueKind};
-use crate::diagnostic::Diagnostic;
+use crate::check::diagnostic::Diagnostic;
 use crate::ops::{self, Operator};
 use crate::schema::{DeclKind, InputSpec, OpSchema, ParamSpec, ParamType};
 use crate::source::Span;

@@ -5,7 +5,7 @@ use super::CheckError;
 use super::names::did_you_mean;
 use super::task_expr::{Context, Dim, join};
 use crate::ast::{self, ChannelKind, ExprKind, TaskBody, TaskStmtKind};
-use crate::diagnostic::Diagnostic;
+use crate::check::diagnostic::Diagnostic;
 use crate::source::Span;
 use crate::trialspec::{Channel, ChannelPart, Dist, Epoch, Expr, Signal, TrialSpec, Var, VarDef};
 use crate::units::Dimension;

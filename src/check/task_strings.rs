@@ -7,7 +7,7 @@ use super::names::did_you_mean;
 use super::param_spans::value_span;
 use super::resolve::Resolved;
 use crate::ast::Declaration;
-use crate::diagnostic::Diagnostic;
+use crate::check::diagnostic::Diagnostic;
 use crate::ops::Operator;
 use crate::ops::tasks::declared;
 use crate::source::SourceId;

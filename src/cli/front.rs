@@ -2,8 +2,8 @@
 
 use super::args::{CacheArgs, PipelineArgs};
 use crate::cache::{RunRecords, Store};
+use crate::check::diagnostic::{Diagnostic, render};
 use crate::check::{CheckOptions, Pipeline, check};
-use crate::diagnostic::{Diagnostic, render};
 use crate::loader::{load, parse_overrides};
 use crate::plan::{Plan, check_tables, plan};
 use crate::source::Sources;

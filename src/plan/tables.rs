@@ -4,8 +4,8 @@
 //! caller's I/O; this module reads nothing itself).
 
 use super::{Instance, Plan, PlannedInput};
+use crate::check::diagnostic::Diagnostic;
 use crate::check::{CheckError, CheckedDecl, Pipeline, did_you_mean, list_member_of};
-use crate::diagnostic::Diagnostic;
 use crate::ops::Definition;
 use crate::ops::shapes::{FileSchemas, TableRead, TableShape, Writes};
 use crate::schema::ColumnKind;

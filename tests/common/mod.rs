@@ -2,8 +2,8 @@
 
 #![allow(dead_code)]
 
+use rnx::check::diagnostic::render_plain;
 use rnx::check::{CheckOptions, check};
-use rnx::diagnostic::render_plain;
 use rnx::loader::{load, parse_overrides};
 use rnx::plan::{check_tables, plan};
 use rnx::table::FileSchemaReader;

@@ -1,6 +1,8 @@
 //! A front-end problem located in a source file, and its rendering with miette.
+//!
+//! It lives in `check` because it holds a `CheckError`; syntax errors, which sit below, come in too.
 
-use crate::check::CheckError;
+use super::CheckError;
 use crate::source::{SourceId, Sources};
 use crate::syntax::SyntaxError;
 use miette::{GraphicalReportHandler, GraphicalTheme, Report};
