@@ -3,7 +3,7 @@
 
 use super::ir::{BinOp, Expr, Func, UnOp};
 use crate::rng::{Rng, wrap_angle};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::f64::consts::PI;
 use std::hash::{BuildHasherDefault, Hasher};
 
@@ -58,11 +58,21 @@ pub struct EpochScope<'a> {
 
 /// The values of subexpressions that depend on nothing but time within the epoch and the
 /// epoch's length (`(t / duration) ^ 3`, `ramp(0, 1)`), computed once per length and reused for
-/// every trial of a batch. Keyed by the node's address, so it lives no longer than the borrow
-/// of the expressions it was built from.
+/// every trial of a batch; and which subexpressions are single numbers fixed for a trial
+/// (`cos(angle)`), computed without arrays. Keyed by the node's address, so it lives no longer
+/// than the borrow of the expressions it was built from.
 pub struct TimeCache {
-    nodes: HashSet<usize, BuildHasherDefault<AddressHasher>>,
+    nodes: HashMap<usize, NodeKind, BuildHasherDefault<AddressHasher>>,
     values: HashMap<(usize, usize), Arr, BuildHasherDefault<AddressHasher>>,
+}
+
+/// What a subexpression depends on, where that lets it skip ordinary evaluation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NodeKind {
+    /// Only time within the epoch and the epoch's length: cached per length.
+    TimeOnly,
+    /// One number per trial (trial variables and constants): evaluated as a scalar.
+    PerTrial,
 }
 
 /// A hasher for node addresses and step counts, looked up at every node: a multiply per word
@@ -90,9 +100,9 @@ impl Hasher for AddressHasher {
 impl TimeCache {
     /// A cache for the subexpressions of `roots`.
     pub fn new<'a>(roots: impl IntoIterator<Item = &'a Expr>) -> TimeCache {
-        let mut nodes = HashSet::default();
+        let mut nodes = HashMap::default();
         for root in roots {
-            mark_time_only(root, &mut nodes);
+            classify(root, &mut nodes);
         }
         TimeCache {
             nodes,
@@ -101,30 +111,83 @@ impl TimeCache {
     }
 }
 
-/// Whether `expr` depends only on time within the epoch; marks every such node that is worth
-/// keeping (anything but a constant).
-fn mark_time_only(expr: &Expr, nodes: &mut HashSet<usize, BuildHasherDefault<AddressHasher>>) -> bool {
-    let children: Vec<bool> = match expr {
-        Expr::Const(_) | Expr::Steps(_) | Expr::Duration => return true,
-        Expr::Var(_) | Expr::Signal(_) => return false,
-        Expr::Time => Vec::new(),
-        Expr::Unary(_, a) => vec![mark_time_only(a, nodes)],
-        Expr::Binary(_, a, b) => vec![mark_time_only(a, nodes), mark_time_only(b, nodes)],
-        Expr::Vector(items) => items.iter().map(|e| mark_time_only(e, nodes)).collect(),
+/// What a subexpression depends on: `time_only` if nothing but time within the epoch,
+/// `per_trial` if it is one number fixed for the trial.
+#[derive(Clone, Copy)]
+struct Deps {
+    time_only: bool,
+    per_trial: bool,
+}
+
+/// Classifies `expr` and its subexpressions, recording the compound ones worth special handling
+/// (leaves cost no more to evaluate than to look up).
+fn classify(expr: &Expr, nodes: &mut HashMap<usize, NodeKind, BuildHasherDefault<AddressHasher>>) -> Deps {
+    let both = |time_only, per_trial| Deps { time_only, per_trial };
+    let all = |deps: &[Deps]| both(deps.iter().all(|d| d.time_only), deps.iter().all(|d| d.per_trial));
+    let deps = match expr {
+        Expr::Const(_) | Expr::Steps(_) => return both(true, true),
+        Expr::Duration => return both(true, false),
+        Expr::Var(_) => return both(false, true),
+        Expr::Signal(_) => return both(false, false),
+        Expr::Time => both(true, false),
+        Expr::Unary(_, a) => classify(a, nodes),
+        Expr::Binary(_, a, b) => all(&[classify(a, nodes), classify(b, nodes)]),
+        Expr::Vector(items) => {
+            let deps: Vec<Deps> = items.iter().map(|e| classify(e, nodes)).collect();
+            let d = all(&deps);
+            both(d.time_only, d.per_trial && items.len() == 1)
+        }
         Expr::Call(func, args) => {
-            let own: Vec<bool> = args.iter().map(|e| mark_time_only(e, nodes)).collect();
-            // Noise draws and holds carry state: never the same twice.
-            if matches!(func, Func::Noise { .. } | Func::Hold) {
-                return false;
+            let d = all(&args.iter().map(|e| classify(e, nodes)).collect::<Vec<_>>());
+            match func {
+                // Noise draws and holds carry state: never the same twice.
+                Func::Noise { .. } | Func::Hold => both(false, false),
+                // Functions of time, or wider than one column.
+                Func::Ramp | Func::VonMises { .. } | Func::OneHot { .. } => both(d.time_only, false),
+                _ => both(d.time_only, d.per_trial && args.len() <= MAX_POINTWISE_ARGS),
             }
-            own
         }
     };
-    let time_only = children.into_iter().all(|c| c);
-    if time_only {
-        nodes.insert(expr as *const Expr as usize);
+    let key = expr as *const Expr as usize;
+    if deps.time_only {
+        nodes.insert(key, NodeKind::TimeOnly);
+    } else if deps.per_trial {
+        nodes.insert(key, NodeKind::PerTrial);
     }
-    time_only
+    deps
+}
+
+/// The most arguments a pointwise function takes (`clip`, `if`).
+const MAX_POINTWISE_ARGS: usize = 3;
+
+/// A per-trial number, computed as array evaluation would compute it on one row (integer
+/// powers by repeated multiplication, as `binary_arrays` does), so both give the same bits.
+fn per_trial(expr: &Expr, vars: &[f64], dt: f64) -> f64 {
+    match expr {
+        Expr::Const(x) => *x,
+        Expr::Steps(n) => n * dt,
+        Expr::Var(i) => vars.get(*i).copied().unwrap_or(f64::NAN),
+        Expr::Unary(op, a) => unary(*op, per_trial(a, vars, dt)),
+        Expr::Binary(BinOp::Pow, a, b) => {
+            let (x, e) = (per_trial(a, vars, dt), per_trial(b, vars, dt));
+            if e.fract() == 0.0 && e.abs() <= 64.0 {
+                x.powi(e as i32)
+            } else {
+                x.powf(e)
+            }
+        }
+        Expr::Binary(op, a, b) => binary(*op, per_trial(a, vars, dt), per_trial(b, vars, dt)),
+        Expr::Call(func, args) => {
+            let mut values = [0.0; MAX_POINTWISE_ARGS];
+            for (slot, a) in values.iter_mut().zip(args) {
+                *slot = per_trial(a, vars, dt);
+            }
+            pointwise(*func, &values[..args.len().min(MAX_POINTWISE_ARGS)]).unwrap_or(f64::NAN)
+        }
+        Expr::Vector(items) if items.len() == 1 => per_trial(&items[0], vars, dt),
+        // `classify` marks nothing else as per-trial.
+        _ => f64::NAN,
+    }
 }
 
 /// A scalar expression of trial variables (the checker allows nothing else where this is used).
@@ -148,8 +211,10 @@ pub fn scalar(expr: &Expr, vars: &[f64], dt: f64) -> f64 {
 /// Evaluates an expression over one epoch. `hold_slot` numbers the `hold`s met so far.
 pub fn array(expr: &Expr, scope: &mut EpochScope, hold_slot: &mut usize) -> Arr {
     let node = expr as *const Expr as usize;
-    if !scope.cache.nodes.contains(&node) {
-        return evaluate(expr, scope, hold_slot);
+    match scope.cache.nodes.get(&node) {
+        None => return evaluate(expr, scope, hold_slot),
+        Some(NodeKind::PerTrial) => return Arr::scalar(per_trial(expr, scope.vars, scope.dt)),
+        Some(NodeKind::TimeOnly) => {}
     }
     // A time-only node holds no `hold`, so skipping its evaluation leaves the numbering intact.
     if let Some(value) = scope.cache.values.get(&(node, scope.steps)) {
@@ -335,12 +400,16 @@ fn combine(mut a: Arr, mut b: Arr, f: impl Fn(f64, f64) -> f64) -> Arr {
         }
         return b;
     }
+    // Broadcasting: a single row or column is read with a stride of 0.
     let rows = a.rows.max(b.rows);
     let width = a.width.max(b.width);
+    let strides = |x: &Arr| (if x.rows == 1 { 0 } else { x.width }, usize::from(x.width != 1));
+    let ((a_row, a_col), (b_row, b_col)) = (strides(&a), strides(&b));
     let mut data = Vec::with_capacity(rows * width);
     for r in 0..rows {
+        let (a_first, b_first) = (r * a_row, r * b_row);
         for c in 0..width {
-            data.push(f(a.at(r, c), b.at(r, c)));
+            data.push(f(a.data[a_first + c * a_col], b.data[b_first + c * b_col]));
         }
     }
     Arr { rows, width, data }
@@ -469,5 +538,40 @@ mod tests {
             assert_eq!(cached, fresh, "x = {x}, {steps} steps");
         }
         assert_eq!(cache.values.len(), 6, "three nodes for each of two lengths");
+    }
+
+    #[test]
+    fn per_trial_numbers_give_the_bits_that_array_evaluation_gives() {
+        // x ^ 3 + clip(x, 0, 1) * cos(x) - 1.5 ^ 0.5, scaled by time: the sum is one number per
+        // trial, the product with `t` is not.
+        let var = || Box::new(Expr::Var(0));
+        let cube = Expr::Binary(BinOp::Pow, var(), Box::new(Expr::Const(3.0)));
+        let clip = Expr::Call(Func::Clip, vec![Expr::Var(0), Expr::Const(0.0), Expr::Const(1.0)]);
+        let cos = Expr::Call(Func::Cos, vec![Expr::Var(0)]);
+        let product = Expr::Binary(BinOp::Mul, Box::new(clip), Box::new(cos));
+        let root = Expr::Binary(BinOp::Pow, Box::new(Expr::Const(1.5)), Box::new(Expr::Const(0.5)));
+        let sum = Expr::Binary(BinOp::Add, Box::new(cube), Box::new(product));
+        let number = Expr::Binary(BinOp::Sub, Box::new(sum), Box::new(root));
+        let expr = Expr::Binary(BinOp::Mul, Box::new(number), Box::new(Expr::Time));
+        let mut cache = TimeCache::new([&expr]);
+        let outer = &expr as *const Expr as usize;
+        assert_eq!(
+            cache.nodes.get(&outer),
+            None,
+            "a product with time is evaluated as an array"
+        );
+        let Expr::Binary(_, number_node, _) = &expr else {
+            unreachable!()
+        };
+        let number_key = &**number_node as *const Expr as usize;
+        assert_eq!(cache.nodes.get(&number_key), Some(&NodeKind::PerTrial));
+        let mut empty = TimeCache::new([]);
+        for x in [0.3, -2.0, 1.7, 1e-8] {
+            let (mut a, mut b) = (Rng::derive(1, "a"), Rng::derive(1, "a"));
+            let fast = eval_with(&expr, &mut cache, &[x], 4, &mut a);
+            let plain = eval_with(&expr, &mut empty, &[x], 4, &mut b);
+            let bits = |v: &[f64]| v.iter().map(|y| y.to_bits()).collect::<Vec<_>>();
+            assert_eq!(bits(&fast), bits(&plain), "x = {x}");
+        }
     }
 }

@@ -238,18 +238,16 @@ impl DeclaredTask {
                         (&mut targets, n_out)
                     };
                     let first = (t * n_steps + start) * width + offset;
+                    if value.rows == 1 {
+                        write_constant(buffer, first, width, len, channel.width, &value);
+                        continue;
+                    }
                     let rows = buffer[first..].chunks_mut(width).take(len);
                     if value.rows == len && value.width == channel.width {
                         for (row, values) in rows.zip(value.data.chunks(channel.width)) {
                             for (cell, &x) in row[..channel.width].iter_mut().zip(values) {
                                 *cell = x as f32;
                             }
-                        }
-                    } else if value.rows == 1 {
-                        // Constant over the epoch: one row, copied.
-                        let once: Vec<f32> = (0..channel.width).map(|k| value.at(0, k) as f32).collect();
-                        for row in rows {
-                            row[..channel.width].copy_from_slice(&once);
                         }
                     } else {
                         for (s, row) in rows.enumerate() {
@@ -396,6 +394,21 @@ impl Task for DeclaredTask {
         metrics.push(("step_accuracy".into(), ratio(hits, counted)));
         metrics.push(("final_accuracy".into(), ratio(final_hits, finals)));
         metrics
+    }
+}
+
+/// Writes a value constant over an epoch into `len` rows of a zero-filled buffer, `row_width`
+/// apart from `first`; an all-zero value (+0.0, the buffer's bytes) writes nothing.
+fn write_constant(buffer: &mut [f32], first: usize, row_width: usize, len: usize, width: usize, value: &eval::Arr) {
+    let once: Vec<f32> = (0..width).map(|k| value.at(0, k) as f32).collect();
+    if once.iter().all(|x| x.to_bits() == 0) {
+        return;
+    }
+    for row in 0..len {
+        let begin = first + row * row_width;
+        for (cell, &x) in buffer[begin..begin + width].iter_mut().zip(&once) {
+            *cell = x;
+        }
     }
 }
 
