@@ -87,7 +87,12 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "exec",
         &["cache", "ops", "params", "plan", "schema", "source", "table", "value"],
     ),
-    ("report", &["analysis", "cache", "exec", "figure", "plan", "table"]),
+    (
+        "report",
+        &[
+            "analysis", "cache", "exec", "figure", "ops", "plan", "rng", "schema", "table", "value",
+        ],
+    ),
     (
         "share",
         &[

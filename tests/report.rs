@@ -140,6 +140,38 @@ fn a_27_member_sweep_is_drawn_as_small_multiples() {
     }
 }
 
+#[test]
+fn claims_open_the_report_and_replicates_are_drawn_as_a_mean_with_a_band() {
+    let p = Project::new();
+    p.write(
+        "r.rnx",
+        r#"
+pipeline seeds { seed = 4 }
+task wm = working_memory { items = 2 }
+data observed = swap_mixture(wm) { trials = 300  kappa = sweep(5, 20)  replicates = 3 }
+analysis curve = swap_curve(observed) { bins = 4 }
+claim swaps_seen = at_least(curve[seed = *]) { column = "p_swap"  above = 0.05 }
+"#,
+    );
+    ok(&p.rnx(&["run", "r.rnx"]));
+    ok(&p.rnx(&["report", "r.rnx", "-o", "r.html"]));
+    let html = std::fs::read_to_string(p.path("r.html")).unwrap();
+    let claims = html.find("<section id=\"claims\">").expect("a claims section");
+    let first_stage = html.find("<section id=\"observed\">").expect("a section per stage");
+    assert!(claims < first_stage, "claims come first");
+    let section = &html[claims..first_stage];
+    assert!(section.contains("swaps_seen") && section.contains(" of 3"), "{section}");
+    let figs = figures(&html, "curve");
+    let (_, _, svg) = figs
+        .iter()
+        .find(|(title, _, _)| title == "Swap rate against cue distance")
+        .expect("the swap curve");
+    assert!(svg.contains("mean of 3 seeds, 95 % bootstrap CI"), "{svg}");
+    assert!(svg.matches("<polygon").count() >= 2, "a band per kappa");
+    assert!(svg.contains("kappa=5") && svg.contains("kappa=20"), "a curve per cell");
+    assert!(!svg.contains("seed=2"), "not a curve per network");
+}
+
 /// The Debian Chromium, if installed (CI installs it and sets `RNX_REQUIRE_CHROMIUM=1`).
 fn chromium() -> Option<&'static str> {
     let found = ["chromium", "chromium-browser"].into_iter().find(|c| {

@@ -105,12 +105,12 @@ pub fn run(args: RunArgs) -> u8 {
         }
         eprint!("{text}");
     }
-    let claims = super::cmd_claims::collect(&f.plan, &store, &summary.records, &device);
+    let claims = crate::report::claims::collect(&f.plan, &store, &summary.records, &device);
     if !claims.is_empty() {
         eprintln!("claims:");
-        let width = super::cmd_claims::name_width(&claims);
+        let width = crate::report::claims::name_width(&claims);
         for line in &claims {
-            eprintln!("  {}", super::cmd_claims::describe(line, width));
+            eprintln!("  {}", crate::report::claims::describe(line, width));
         }
     }
     if let Some(path) = &args.report {

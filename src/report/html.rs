@@ -42,7 +42,7 @@ pub fn batch_html(batch: &RecordBatch, max_rows: usize) -> String {
 
 pub fn page(title: &str, body: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\n<style>\nbody{{font-family:sans-serif;margin:2em;max-width:1300px;color:#222}}\nsection{{border-top:1px solid #ccc;margin-top:2em}}\ntable{{border-collapse:collapse;font-size:0.85em;margin:0.5em 0}}\ntd,th{{border:1px solid #ddd;padding:2px 6px;text-align:left}}\nfigure{{margin:1em 0}}\nfigcaption{{font-weight:bold}}\n.data{{font-size:0.75em;color:#666;word-break:break-all}}\nsmall{{color:#888;font-weight:normal}}\n.svg svg{{max-width:100%;height:auto}}\n</style></head>\n<body><h1>{t}</h1>\n{body}</body></html>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>{t}</title>\n<style>\nbody{{font-family:sans-serif;margin:2em;max-width:1300px;color:#222}}\nsection{{border-top:1px solid #ccc;margin-top:2em}}\ntable{{border-collapse:collapse;font-size:0.85em;margin:0.5em 0}}\ntd,th{{border:1px solid #ddd;padding:2px 6px;text-align:left}}\nfigure{{margin:1em 0}}\nfigcaption{{font-weight:bold}}\n.data{{font-size:0.75em;color:#666;word-break:break-all}}\nsmall{{color:#888;font-weight:normal}}\n.holds{{color:#1a7f37;font-weight:bold}}\n.fails{{color:#c62828;font-weight:bold}}\n.svg svg{{max-width:100%;height:auto}}\n</style></head>\n<body><h1>{t}</h1>\n{body}</body></html>\n",
         t = escape(title)
     )
 }

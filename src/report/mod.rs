@@ -1,11 +1,13 @@
 //! `rnx report`: one self-contained HTML file of the figures each stage's operator declares,
 //! drawn from the cache: a section per stage declaration in DAG order with its parameters, cache
-//! keys and run times, a sweep family drawn together.
+//! keys and run times, a sweep family drawn together; the pipeline's claims open it.
 
+pub mod claims;
 mod columns;
 mod html;
 mod legend;
 mod plot;
+mod replicates;
 mod series;
 
 pub use plot::{OVERLAY_MAX, render};
@@ -31,7 +33,7 @@ pub struct ReportSummary {
 pub fn build(plan: &Plan, store: &Store, device: &str, title: &str, only: &[String]) -> (String, ReportSummary) {
     let states = status(plan, store, &Default::default(), device);
     let mut summary = ReportSummary::default();
-    let mut body = String::new();
+    let mut body = claims::claims_html(&claims::collect(plan, store, &Default::default(), device));
     let mut seen = std::collections::BTreeSet::new();
     for &id in &plan.order {
         let decl = &plan.instances[id].decl_name;

@@ -24,6 +24,8 @@ pub struct Series {
     pub line: bool,
     /// Context drawn in light grey under the data (one legend entry for all of them).
     pub muted: bool,
+    /// A band drawn behind the line: (x, low, high), e.g. the interval of a mean over seeds.
+    pub band: Vec<(f64, f64, f64)>,
 }
 
 impl Series {
@@ -33,6 +35,7 @@ impl Series {
             points,
             line,
             muted: false,
+            band: Vec::new(),
         }
     }
 }
@@ -259,7 +262,8 @@ fn principal_components(batch: &RecordBatch, units: &Columns, k: usize) -> Optio
 
 /// `Plot::AcrossSweep`'s coordinate name and series: each column's mean per member against the
 /// members' first numeric sweep coordinate (their order when none is numeric), a line through the
-/// means at each coordinate value, with each member's own point where several share one.
+/// means at each coordinate value, with each member's own point and the band of the mean where
+/// several share one.
 pub fn across_sweep(ys: &Columns, members: &[Member]) -> (String, Vec<Series>) {
     let numeric = |name: &str| -> Option<Vec<f64>> {
         members
@@ -296,13 +300,35 @@ pub fn across_sweep(ys: &Columns, members: &[Member]) -> (String, Vec<Series>) {
             .collect();
         means.sort_by(|a, b| a.0.total_cmp(&b.0));
         let repeated = means.len() < points.len();
-        series.push(Series::new(name.clone(), means, true));
+        let mut line = Series::new(name.clone(), means, true);
+        line.band = bands_at(&points);
+        series.push(line);
         if repeated {
             series.push(Series::new(format!("{name} (each member)"), points, false));
         }
     }
     series.retain(|s| !s.points.is_empty());
     (x_name, series)
+}
+
+/// At each x shared by several points, the interval of their mean across them (the seeds at a
+/// sweep value).
+fn bands_at(points: &[(f64, f64)]) -> Vec<(f64, f64, f64)> {
+    let mut at: BTreeMap<u64, Vec<f64>> = BTreeMap::new();
+    for &(x, y) in points {
+        at.entry(x.to_bits()).or_default().push(y);
+    }
+    let mut rng = crate::rng::Rng::derive(0, "report-band");
+    let mut band: Vec<(f64, f64, f64)> = at
+        .iter()
+        .filter(|(_, ys)| ys.len() > 1)
+        .map(|(&bits, ys)| {
+            let (low, high) = super::replicates::band_of(ys, &mut rng);
+            (f64::from_bits(bits), low, high)
+        })
+        .collect();
+    band.sort_by(|a, b| a.0.total_cmp(&b.0));
+    band
 }
 
 /// The finite range of some values, padded, never empty.
