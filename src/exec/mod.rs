@@ -1,10 +1,10 @@
 //! Execution: deciding which stage instances are cached, and running the rest in parallel.
 
 mod error;
+mod events;
 mod keying;
 mod lookup;
 mod recompute;
-mod report;
 mod run;
 pub mod slurm;
 mod spec;
@@ -12,9 +12,9 @@ mod status;
 mod worker;
 
 pub use error::StageFailed;
+pub use events::{Event, EventSink, Silent};
 pub use keying::compute_key;
 pub use recompute::{Prepared, Readiness, prepare, recompute};
-pub use report::{Event, Reporter, Silent};
 pub use run::{RunOptions, RunSummary, run};
 pub use spec::{StageSpec, run_spec};
 pub use status::{InstanceStatus, State, status};

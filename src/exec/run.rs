@@ -1,6 +1,6 @@
 //! The scheduler: walks the DAG, serves cache hits at once, and runs the rest on a bounded pool.
 
-use super::report::{Event, Reporter};
+use super::events::{Event, EventSink};
 use super::slurm::Resources;
 use super::spec::StageSpec;
 use super::status::{Decision, decide, upstream_of};
@@ -49,7 +49,7 @@ pub fn run(
     store: &Store,
     previous: &RunRecords,
     options: &RunOptions,
-    reporter: &dyn Reporter,
+    events: &dyn EventSink,
 ) -> RunSummary {
     let n = plan.instances.len();
     let mut summary = RunSummary {
@@ -59,7 +59,7 @@ pub fn run(
         },
         ..Default::default()
     };
-    reporter.event(Event::Begin { total: n });
+    events.event(Event::Begin { total: n });
 
     let mut waiting_on: Vec<usize> = vec![0; n];
     for edge in plan.graph.edge_indices() {
@@ -87,7 +87,7 @@ pub fn run(
         loop {
             // Serve cache hits inline; hand runs to the pool while there is room.
             while let Some(id) = ready.pop_front() {
-                if reporter.interrupted() {
+                if events.interrupted() {
                     summary.interrupted = true;
                     ready.clear();
                     break;
@@ -106,14 +106,14 @@ pub fn run(
                     &options.device,
                 ) {
                     Decision::Cached(d, record) => {
-                        reporter.event(Event::Cached { name: &inst.name });
+                        events.event(Event::Cached { name: &inst.name });
                         summary.cached += 1;
                         summary.records.instances.insert(inst.name.clone(), record);
                         done[id] = Some(d);
                         release(plan, id, &mut waiting_on, &mut ready);
                     }
                     Decision::Fail(message) => {
-                        reporter.event(Event::Fail {
+                        events.event(Event::Fail {
                             name: &inst.name,
                             message: &message,
                         });
@@ -125,7 +125,7 @@ pub fn run(
                         key_inputs,
                         reasons,
                     } => {
-                        reporter.event(Event::Start {
+                        events.event(Event::Start {
                             name: &inst.name,
                             reasons: &reasons,
                         });
@@ -145,7 +145,7 @@ pub fn run(
                             key,
                             key_inputs,
                             store,
-                            reporter,
+                            events,
                             device: &options.device,
                             bindings: bindings(plan, id, store, &done),
                         };
@@ -170,7 +170,7 @@ pub fn run(
             let received = match &options.slurm {
                 None => rx.recv().ok(),
                 Some(slurm) => loop {
-                    if reporter.interrupted() {
+                    if events.interrupted() {
                         slurm.cancel();
                     }
                     slurm.poll(store, &tx);
@@ -188,10 +188,10 @@ pub fn run(
             match outcome {
                 Outcome::Ran(d, record) | Outcome::Elsewhere(d, record) => {
                     if elsewhere {
-                        reporter.event(Event::ComputedElsewhere { name: &inst.name });
+                        events.event(Event::ComputedElsewhere { name: &inst.name });
                         summary.elsewhere += 1;
                     } else {
-                        reporter.event(Event::Finish {
+                        events.event(Event::Finish {
                             name: &inst.name,
                             seconds: record.seconds,
                         });
@@ -202,7 +202,7 @@ pub fn run(
                     release(plan, id, &mut waiting_on, &mut ready);
                 }
                 Outcome::Failed(message) => {
-                    reporter.event(Event::Fail {
+                    events.event(Event::Fail {
                         name: &inst.name,
                         message: &message,
                     });
@@ -227,7 +227,7 @@ pub fn run(
                 summary.records.instances.insert(inst.name.clone(), r.clone());
             }
             if blocked[id] && !summary.failed.iter().any(|f| f.stage == inst.name) {
-                reporter.event(Event::Skip {
+                events.event(Event::Skip {
                     name: &inst.name,
                     because: "an input failed",
                 });
