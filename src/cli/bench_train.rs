@@ -204,6 +204,7 @@ impl RnxStep {
             terms: vec![(1.0, term("mse")), (1e-4, term("rate_l2"))],
             refs: BTreeMap::new(),
         };
+        let loss = crate::nn::loss::Loss::parse(&loss).map_err(|e| e.to_string())?;
         let trainer = Trainer::new(net, loss, 1e-3, 1e-4, 1).map_err(|e| e.to_string())?;
         let random = |rng: &mut Rng, n: usize| (0..n).map(|_| rng.normal() as f32).collect::<Vec<f32>>();
         let tensor = |data: Vec<f32>, shape: (usize, usize, usize)| {

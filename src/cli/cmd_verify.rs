@@ -7,7 +7,7 @@ use super::front::{device, open_cache};
 use super::progress::{Display, install_interrupt_handler};
 use super::stdout::outln;
 use crate::cache::Reason;
-use crate::exec::{Event, Readiness, Reporter, prepare};
+use crate::exec::{Event, EventSink, Readiness, prepare};
 use crate::share::{Tolerance, Verdict, verify_instance};
 use rayon::prelude::*;
 

@@ -1,6 +1,6 @@
 //! The run display: live bars on a terminal, plain lines otherwise (logs, CI, pipes).
 
-use crate::exec::{Event, Reporter};
+use crate::exec::{Event, EventSink};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -87,7 +87,7 @@ impl Display {
     }
 }
 
-impl Reporter for Display {
+impl EventSink for Display {
     fn interrupted(&self) -> bool {
         INTERRUPTED.load(Ordering::SeqCst)
     }

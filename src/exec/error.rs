@@ -16,3 +16,28 @@ pub struct StageFailed {
     #[help]
     pub help: Option<String>,
 }
+
+impl StageFailed {
+    /// The failure of instance `id` of `plan`, pointing at its declaration.
+    pub fn of(
+        plan: &crate::plan::Plan,
+        sources: &crate::source::Sources,
+        id: crate::plan::InstanceId,
+        message: String,
+    ) -> Self {
+        let (stage, span) = match plan.instances.get(id) {
+            Some(inst) => (inst.name.clone(), inst.span),
+            None => (
+                String::new(),
+                crate::source::Span::new(crate::source::SourceId(0), 0, 0),
+            ),
+        };
+        StageFailed {
+            stage,
+            message,
+            src: sources.named(span.source),
+            at: span.miette(),
+            help: None,
+        }
+    }
+}

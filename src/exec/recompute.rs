@@ -3,7 +3,7 @@
 
 use super::status::{Decision, decide, upstream_of};
 use super::worker::bindings;
-use super::{Done, Reporter};
+use super::{Done, EventSink};
 use crate::cache::{KeyInputs, StageKey, Store};
 use crate::ops::{InputBinding, OpError};
 use crate::plan::{InstanceId, Plan};
@@ -93,7 +93,7 @@ pub fn recompute(
     prepared: &Prepared,
     device: &str,
     dir: &Path,
-    reporter: &dyn Reporter,
+    events: &dyn EventSink,
 ) -> Result<(Vec<String>, Vec<String>), OpError> {
-    super::worker::execute_into(plan, prepared.id, &prepared.bindings, device, dir, reporter)
+    super::worker::execute_into(plan, prepared.id, &prepared.bindings, device, dir, events)
 }

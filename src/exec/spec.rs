@@ -7,7 +7,7 @@
 //! survive serialisation exactly can never commit under the wrong key.
 
 use super::worker::{Job, Outcome};
-use super::{Done, Reporter, compute_key};
+use super::{Done, EventSink, compute_key};
 use crate::cache::{KeyInputs, StageKey, Store};
 use crate::ops::{Definition, InputBinding, Operator, StageOutput, registry};
 use crate::params::Params;
@@ -114,7 +114,7 @@ impl StageSpec {
 
 /// Runs a spec against `store`: checks its key and inputs, then runs and commits it as the local
 /// worker would (under the key's lock; an entry another process committed meanwhile is reused).
-pub fn run_spec(spec: &StageSpec, store: &Store, reporter: &dyn Reporter) -> Outcome {
+pub fn run_spec(spec: &StageSpec, store: &Store, events: &dyn EventSink) -> Outcome {
     let op = match registry::lookup(&spec.op) {
         Some(Operator::Stage(op)) => op,
         _ => return Outcome::Failed(format!("this rnx has no stage operator `{}`", spec.op)),
@@ -199,7 +199,7 @@ pub fn run_spec(spec: &StageSpec, store: &Store, reporter: &dyn Reporter) -> Out
         key,
         key_inputs,
         store,
-        reporter,
+        events,
         device: &spec.device,
         bindings,
     }

@@ -1,6 +1,6 @@
 //! Running one stage instance: lock its key, run its operator into a staging folder, commit.
 
-use super::report::{Event, Reporter};
+use super::events::{Event, EventSink};
 use super::{Done, lookup};
 use crate::cache::{EntryLock, KeyInputs, RunRecord, StageKey, Staging, Store};
 use crate::ops::{InputBinding, OpError, ProgressSink, StageContext, StageOutput};
@@ -18,15 +18,15 @@ pub enum Outcome {
     Interrupted,
 }
 
-/// Adapts the reporter to an operator's progress calls.
+/// Adapts the event sink to an operator's progress calls.
 struct StageProgress<'a> {
-    reporter: &'a dyn Reporter,
+    events: &'a dyn EventSink,
     name: &'a str,
 }
 
 impl ProgressSink for StageProgress<'_> {
     fn progress(&self, done: u64, total: u64, message: &str) {
-        self.reporter.event(Event::Progress {
+        self.events.event(Event::Progress {
             name: self.name,
             done,
             total,
@@ -34,7 +34,7 @@ impl ProgressSink for StageProgress<'_> {
         });
     }
     fn interrupted(&self) -> bool {
-        self.reporter.interrupted()
+        self.events.interrupted()
     }
 }
 
@@ -44,7 +44,7 @@ pub struct Job<'a> {
     pub key: StageKey,
     pub key_inputs: KeyInputs,
     pub store: &'a Store,
-    pub reporter: &'a dyn Reporter,
+    pub events: &'a dyn EventSink,
     /// The device class (`cpu` or `cuda`) stages that use a device run on.
     pub device: &'a str,
     /// The operator's inputs, bound before the job is handed to a worker thread.
@@ -76,7 +76,7 @@ impl Job<'_> {
             &self.bindings,
             self.device,
             staging.dir(),
-            self.reporter,
+            self.events,
         )?;
         let seconds = started.elapsed().as_secs_f64();
         let manifest = staging
@@ -102,11 +102,11 @@ pub fn execute_into(
     bindings: &BTreeMap<String, InputBinding>,
     device: &str,
     dir: &std::path::Path,
-    reporter: &dyn Reporter,
+    events: &dyn EventSink,
 ) -> Result<(Vec<String>, Vec<String>), OpError> {
     let inst = &plan.instances[id];
     let progress = StageProgress {
-        reporter,
+        events,
         name: &inst.name,
     };
     let mut ctx = StageContext::new(

@@ -565,7 +565,7 @@ mod gradient_check {
         let inputs = Tensor::from_vec(inputs, (b, t, 2), &device).unwrap();
         let targets = Tensor::from_vec(targets, (b, t, 2), &device).unwrap();
         let mask = Tensor::from_vec(mask, (b, t, 2), &device).unwrap();
-        let def = loss_def();
+        let def = loss::Loss::parse(&loss_def()).unwrap();
         let value = |net: &Ctrnn| -> f64 {
             let rollout = net
                 .forward(&inputs, Noise::default(), &mut Rng::derive(0, "none"))
@@ -655,6 +655,7 @@ mod fused_agrees {
             terms: vec![(1.0, term("mse")), (0.5, term("rate_l2"))],
             refs: BTreeMap::new(),
         };
+        let def = loss::Loss::parse(&def).unwrap();
         let rollout = net_view
             .forward(&inputs, Noise::default(), &mut Rng::derive(0, "n"))
             .unwrap();

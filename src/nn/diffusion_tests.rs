@@ -165,6 +165,7 @@ fn a_trained_network_samples_a_bimodal_distribution() {
         terms: vec![(1.0, term)],
         refs: BTreeMap::new(),
     };
+    let loss = crate::nn::loss::Loss::parse(&loss).unwrap();
     let mut trainer = Trainer::new(net, loss, 3e-3, 0.0, 1).unwrap();
     let inputs = Tensor::from_vec(response_inputs(batch, prep, k), (batch, prep + k, 5), &device).unwrap();
     let mask = Tensor::zeros((batch, prep + k, 2), DType::F32, &device).unwrap();
@@ -311,6 +312,7 @@ fn samples_follow_a_cue_given_before_the_response() {
         terms: vec![(1.0, term)],
         refs: BTreeMap::new(),
     };
+    let loss = crate::nn::loss::Loss::parse(&loss).unwrap();
     let mut trainer = Trainer::new(net, loss, 3e-3, 0.0, 1).unwrap();
     let cued = |n: usize, rng: &mut Rng| -> (Tensor, Vec<f32>) {
         let base = response_inputs(n, prep, k);

@@ -10,8 +10,8 @@
 use super::bptt::{self, Recurrence, plain, transposed};
 use super::ctrnn::{Ctrnn, Noise, Rollout};
 use super::fast_math;
-use super::loss::{self, LossInputs, TermValue};
-use crate::definition::Definition;
+use super::loss::{self, Loss, LossInputs, TermValue};
+use super::loss_term::LossTerm;
 use crate::rng::Rng;
 use candle_core::backprop::GradStore;
 use candle_core::{DType, Result, Storage, Tensor, Var};
@@ -47,7 +47,7 @@ fn add_to_rows(m: &mut [f32], row: &[f32], scale: f32) {
 /// one batch of `inputs` `[B, T, n_in]`. Noise is drawn from `rng` as `Ctrnn::forward` draws it.
 pub fn loss_and_gradients(
     net: &Ctrnn,
-    loss_def: &Definition,
+    loss: &Loss,
     with: &LossInputs,
     inputs: &Tensor,
     rng: &mut Rng,
@@ -96,9 +96,8 @@ pub fn loss_and_gradients(
     let outputs = Var::from_vec(y, (batch, steps, n_out), device)?;
 
     // The terms. `rate_l2` is the mean squared rate; its gradient 2 w r / (B T N) is added by hand.
-    let rate_l2 = || loss_def.terms.iter().filter(|(_, t)| t.op == "rate_l2");
-    let rate_l2_weight: f64 = rate_l2().map(|(w, _)| w).sum();
-    let mean_square = if rate_l2().next().is_some() {
+    let rate_l2_weight: f64 = loss.of(LossTerm::RateL2).map(|t| t.weight).sum();
+    let mean_square = if loss.has(LossTerm::RateL2) {
         rates_slice.iter().map(|&r| (r as f64) * (r as f64)).sum::<f64>() / (rows * n) as f64
     } else {
         0.0
@@ -108,7 +107,7 @@ pub fn loss_and_gradients(
         rates: rates.as_tensor().clone(),
         outputs: outputs.as_tensor().clone(),
     };
-    let terms = loss::evaluate_with(loss_def, net, &rollout, with, &|_| Ok(mean_square.clone()))?;
+    let terms = loss::evaluate_with(loss, net, &rollout, with, &|_| Ok(mean_square.clone()))?;
     let total = loss::total(&terms)?;
     let mut grads = total.backward()?;
     let d_y = match grads.remove(outputs.as_tensor()) {

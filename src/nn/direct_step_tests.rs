@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::analysis::activation::Activation;
+use crate::definition::Definition;
 use crate::nn::ctrnn::CtrnnConfig;
 use crate::value::Value;
 use candle_core::Device;
@@ -17,13 +18,14 @@ fn term(op: &str, params: &[(&str, Value)]) -> Definition {
     }
 }
 
-fn loss_of(terms: Vec<(f64, Definition)>) -> Definition {
-    Definition {
+fn loss_of(terms: Vec<(f64, Definition)>) -> Loss {
+    let def = Definition {
         op: "loss".into(),
         params: Default::default(),
         terms,
         refs: BTreeMap::new(),
-    }
+    };
+    Loss::parse(&def).expect("known loss terms")
 }
 
 struct Case {
@@ -31,7 +33,7 @@ struct Case {
     dale: Option<f64>,
     density: f64,
     noise: (f64, f64),
-    loss: Definition,
+    loss: Loss,
     repeats: usize,
 }
 

@@ -1,8 +1,9 @@
 //! Losses from a `loss` definition: a weighted sum of terms, each recorded separately.
 
 use super::ctrnn::{Ctrnn, Rollout};
+pub use super::loss_spec::{Loss, Term};
+use super::loss_term::LossTerm;
 use crate::definition::Definition;
-use crate::op_error::OpError;
 use candle_core::{Result, Tensor};
 
 /// One evaluated term: its label (the operator, numbered if repeated), weight and value.
@@ -10,71 +11,6 @@ pub struct TermValue {
     pub label: String,
     pub weight: f64,
     pub value: Tensor,
-}
-
-/// The labels of a loss's terms, in order: `mse`, `rate_l2`, or `weight_l2#2` when repeated.
-pub fn term_labels(loss: &Definition) -> Vec<String> {
-    let mut labels = Vec::new();
-    for (i, (_, term)) in loss.terms.iter().enumerate() {
-        let same: Vec<usize> = (0..loss.terms.len())
-            .filter(|&j| loss.terms[j].1.op == term.op)
-            .collect();
-        labels.push(if same.len() == 1 {
-            term.op.clone()
-        } else {
-            format!("{}#{}", term.op, same.iter().position(|&j| j == i).unwrap_or(0) + 1)
-        });
-    }
-    labels
-}
-
-/// Checks, before training, that every term is one the trainer can compute together with the
-/// others, and that a `moments` term has repeated trials to take moments over.
-pub fn check_supported(loss: &Definition, repeats: usize) -> std::result::Result<(), OpError> {
-    let has = |op: &str| loss.terms.iter().any(|(_, t)| t.op == op);
-    for (_, term) in &loss.terms {
-        if !matches!(
-            term.op.as_str(),
-            "mse" | "rate_l2" | "weight_l2" | "diffusion" | "moments" | "activity"
-        ) {
-            return Err(OpError::invalid(format!(
-                "the loss term `{}` is not supported by `train` yet",
-                term.op
-            )));
-        }
-    }
-    if has("diffusion") && (has("mse") || has("moments")) {
-        return Err(OpError::invalid(
-            "`diffusion` trains the response distribution by denoising; it cannot be combined with `mse` or `moments` in one loss",
-        ));
-    }
-    if has("diffusion") && has("activity") {
-        return Err(OpError::invalid(
-            "`activity` fits recorded rates along free-running trajectories; it cannot be combined with `diffusion`, whose training pass is teacher-forced",
-        ));
-    }
-    if loss.terms.iter().filter(|(_, t)| t.op == "activity").count() > 1 {
-        return Err(OpError::invalid("a loss can hold one `activity` term"));
-    }
-    if loss.terms.iter().filter(|(_, t)| t.op == "diffusion").count() > 1 {
-        return Err(OpError::invalid("a loss can hold one `diffusion` term"));
-    }
-    if has("moments") && repeats < 2 {
-        return Err(OpError::invalid(
-            "the `moments` term needs `repeats` of at least 2 in the `train` stage: moments are taken over repeats of a trial",
-        ));
-    }
-    Ok(())
-}
-
-/// Whether the loss trains by denoising.
-pub fn is_diffusion(loss: &Definition) -> bool {
-    loss.terms.iter().any(|(_, t)| t.op == "diffusion")
-}
-
-/// Whether the loss fits recorded units.
-pub fn has_activity(loss: &Definition) -> bool {
-    loss.terms.iter().any(|(_, t)| t.op == "activity")
 }
 
 /// Recorded rates for the `activity` term, on the device.
@@ -114,43 +50,47 @@ pub fn plain<'a>(targets: &'a Tensor, mask: &'a Tensor) -> LossInputs<'a> {
 }
 
 /// Evaluates every term on one rollout.
-pub fn evaluate(loss: &Definition, net: &Ctrnn, rollout: &Rollout, with: &LossInputs) -> Result<Vec<TermValue>> {
+pub fn evaluate(loss: &Loss, net: &Ctrnn, rollout: &Rollout, with: &LossInputs) -> Result<Vec<TermValue>> {
     evaluate_with(loss, net, rollout, with, &|rates| rates.sqr()?.mean_all())
 }
 
 /// Evaluates every term, with `rate_l2`'s value from `rate_l2` (the hand-differentiated step
 /// computes it, and its gradient, outside candle's graph).
 pub fn evaluate_with(
-    loss: &Definition,
+    loss: &Loss,
     net: &Ctrnn,
     rollout: &Rollout,
     with: &LossInputs,
     rate_l2: &dyn Fn(&Tensor) -> Result<Tensor>,
 ) -> Result<Vec<TermValue>> {
-    let labels = term_labels(loss);
+    let labels = loss.labels();
     let mut out = Vec::with_capacity(loss.terms.len());
-    for ((weight, term), label) in loss.terms.iter().zip(labels) {
-        let value = match term.op.as_str() {
-            "mse" => masked_mse(&rollout.outputs, with.targets, with.mask)?,
-            "rate_l2" => rate_l2(&rollout.rates)?,
-            "weight_l2" => weight_l2(term, net)?,
-            "diffusion" => match with.diffusion {
+    for (term, label) in loss.terms.iter().zip(labels) {
+        let value = match term.kind {
+            LossTerm::Mse => masked_mse(&rollout.outputs, with.targets, with.mask)?,
+            LossTerm::RateL2 => rate_l2(&rollout.rates)?,
+            LossTerm::WeightL2 => weight_l2(&term.def, net)?,
+            LossTerm::Diffusion => match with.diffusion {
                 Some(v) => v.clone(),
                 None => candle_core::bail!("the diffusion term needs a diffusion training pass"),
             },
-            "moments" => {
-                let covariance = term.params.get("covariance").and_then(|v| v.as_f64()).unwrap_or(1.0);
+            LossTerm::Moments => {
+                let covariance = term
+                    .def
+                    .params
+                    .get("covariance")
+                    .and_then(|v| v.as_f64())
+                    .unwrap_or(1.0);
                 moments(&rollout.outputs, with.targets, with.mask, with.repeats, covariance)?
             }
-            "activity" => match with.activity {
+            LossTerm::Activity => match with.activity {
                 Some(a) => activity(&rollout.rates, a)?,
                 None => Tensor::zeros((), rollout.rates.dtype(), rollout.rates.device())?,
             },
-            other => candle_core::bail!("unsupported loss term `{other}`"),
         };
         out.push(TermValue {
             label,
-            weight: *weight,
+            weight: term.weight,
             value,
         });
     }

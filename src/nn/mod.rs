@@ -8,6 +8,8 @@ pub mod direct_step;
 pub mod fast_math;
 pub mod fused;
 pub mod loss;
+pub mod loss_spec;
+pub mod loss_term;
 pub mod tensor_ops;
 pub mod trainer;
 pub mod weights;

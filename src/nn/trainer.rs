@@ -3,7 +3,6 @@
 
 use super::ctrnn::{Ctrnn, Noise};
 use super::{direct_step, loss, nn_err};
-use crate::definition::Definition;
 use crate::op_error::OpError;
 use crate::rng::Rng;
 use candle_core::Tensor;
@@ -13,7 +12,7 @@ use candle_nn::{AdamW, Optimizer, ParamsAdamW};
 /// A network with its optimiser and loss.
 pub struct Trainer {
     pub net: Ctrnn,
-    loss: Definition,
+    loss: loss::Loss,
     optimizer: AdamW,
     /// Consecutive trials of a batch that repeat one trial (for `moments`).
     repeats: usize,
@@ -41,13 +40,13 @@ pub struct StepStats {
 impl Trainer {
     pub fn new(
         net: Ctrnn,
-        loss: Definition,
+        loss: loss::Loss,
         learning_rate: f64,
         weight_decay: f64,
         repeats: usize,
     ) -> Result<Trainer, OpError> {
-        loss::check_supported(&loss, repeats)?;
-        if loss::is_diffusion(&loss) != net.behaviour.is_some() {
+        loss.check_supported(repeats)?;
+        if loss.is_diffusion() != net.behaviour.is_some() {
             return Err(OpError::internal(
                 "a diffusion loss needs a network set up for diffusion",
             ));
@@ -92,7 +91,7 @@ impl Trainer {
         let total_value = scalar(&total)?;
         let term_values: Vec<f64> = terms.iter().map(|t| scalar(&t.value)).collect::<Result<_, _>>()?;
         if !total_value.is_finite() {
-            let labels = loss::term_labels(&self.loss);
+            let labels = self.loss.labels();
             let detail: Vec<String> = labels
                 .iter()
                 .zip(&term_values)

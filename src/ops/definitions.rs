@@ -180,3 +180,26 @@ pub static MOMENTS: OpSchema = OpSchema {
     )],
     outputs: &[],
 };
+
+#[cfg(test)]
+mod tests {
+    use crate::nn::loss_term::LossTerm;
+    use crate::ops::registry::{Operator, operators};
+    use crate::schema::DeclKind;
+
+    /// The loss-term schemas the checker accepts are exactly the terms `train` computes.
+    #[test]
+    fn the_loss_term_schemas_are_the_terms_train_computes() {
+        let mut schemas: Vec<&str> = operators()
+            .iter()
+            .filter_map(|op| match op {
+                Operator::Definition(s) if s.kinds.contains(&DeclKind::Loss) => Some(s.name),
+                _ => None,
+            })
+            .collect();
+        let mut terms: Vec<&str> = LossTerm::ALL.iter().map(|t| t.name()).collect();
+        schemas.sort_unstable();
+        terms.sort_unstable();
+        assert_eq!(schemas, terms);
+    }
+}

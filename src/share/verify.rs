@@ -9,7 +9,7 @@
 use super::lockfile::LockedStage;
 use super::tolerance::{TableComparison, Tolerance, compare_tables};
 use crate::cache::{Store, explain, hash_file};
-use crate::exec::{Prepared, Reporter, recompute};
+use crate::exec::{EventSink, Prepared, recompute};
 use crate::plan::Plan;
 use std::collections::BTreeSet;
 
@@ -39,7 +39,7 @@ pub fn verify_instance(
     store: &Store,
     device: &str,
     tolerance: Tolerance,
-    reporter: &dyn Reporter,
+    events: &dyn EventSink,
 ) -> Verdict {
     let Some(locked) = locked else {
         return Verdict::Mismatch(vec!["the lock does not list it".into()]);
@@ -77,7 +77,7 @@ pub fn verify_instance(
         Ok(d) => d,
         Err(e) => return Verdict::CannotVerify(format!("cannot create a scratch folder: {e}")),
     };
-    let (written, volatile) = match recompute(plan, prepared, device, scratch.path(), reporter) {
+    let (written, volatile) = match recompute(plan, prepared, device, scratch.path(), events) {
         Ok(w) => w,
         Err(e) => return Verdict::CannotVerify(format!("recomputing failed: {e}")),
     };

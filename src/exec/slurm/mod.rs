@@ -9,8 +9,10 @@
 //! that ends without committing its stages fails them, with its job id, state and log tail.
 
 mod commands;
+mod executor;
 mod resources;
 
+pub use executor::SlurmExecutor;
 pub use resources::Resources;
 
 use super::spec::StageSpec;
@@ -91,7 +93,7 @@ impl Slurm {
         &self.name
     }
 
-    pub fn poll_interval(&self) -> Duration {
+    fn poll_interval(&self) -> Duration {
         self.settings.poll
     }
 
@@ -100,7 +102,7 @@ impl Slurm {
     }
 
     /// Holds an instance until the next `flush`.
-    pub fn enqueue(&self, id: InstanceId, spec: StageSpec, stage: &Resources, heavy: bool) {
+    fn enqueue(&self, id: InstanceId, spec: StageSpec, stage: &Resources, heavy: bool) {
         let resources = self.settings.resources.overridden_by(stage);
         self.state().queued.push(Queued {
             id,
@@ -111,7 +113,7 @@ impl Slurm {
     }
 
     /// Submits everything queued; instances that cannot be submitted fail at once through `tx`.
-    pub fn flush(&self, tx: &Sender<(InstanceId, Outcome)>) {
+    fn flush(&self, tx: &Sender<(InstanceId, Outcome)>) {
         let mut state = self.state();
         let queued = std::mem::take(&mut state.queued);
         if queued.is_empty() {
@@ -205,7 +207,7 @@ impl Slurm {
 
     /// Asks SLURM which tasks are still queued or running; for each that has ended, reports its
     /// instances: committed ones as run, the rest as failed (or interrupted, after `cancel`).
-    pub fn poll(&self, store: &Store, tx: &Sender<(InstanceId, Outcome)>) {
+    fn poll(&self, store: &Store, tx: &Sender<(InstanceId, Outcome)>) {
         let listed = commands::squeue_states(&self.name).ok();
         let mut state = self.state();
         let cancelled = state.cancelled;
@@ -242,7 +244,7 @@ impl Slurm {
     }
 
     /// Cancels every job this run submitted; their unfinished stages then end as interrupted.
-    pub fn cancel(&self) {
+    fn cancel(&self) {
         let mut state = self.state();
         if !state.cancelled {
             state.cancelled = true;

@@ -9,6 +9,8 @@ use super::trajectories::trajectories_table;
 use crate::figure::{Columns, Figure, Plot};
 use crate::nn::ctrnn::{Ctrnn, CtrnnConfig, Noise, batch_tensors};
 use crate::nn::diffusion::{DiffusionConfig, Weighting, response_window};
+use crate::nn::loss::Loss;
+use crate::nn::loss_term::LossTerm;
 use crate::nn::trainer::{Batch, Trainer};
 use crate::nn::{choose_device, loss, nn_err, weights};
 use crate::ops::Definition;
@@ -223,7 +225,10 @@ impl StageOp for Train {
             named_by: None,
             unless_file: None,
         };
-        if definitions.get("loss").is_some_and(loss::has_activity) {
+        if definitions
+            .get("loss")
+            .is_some_and(|d| Loss::parse(d).is_ok_and(|l| l.has_activity()))
+        {
             return vec![read("assignment", Vec::new()), read("recorded", Vec::new())];
         }
         let columns = definitions
@@ -264,10 +269,10 @@ impl StageOp for Train {
         }
         let device = choose_device(ctx.device)?;
         let task = ctx.task("task")?;
-        let loss_def = ctx.definition("loss")?.clone();
-        loss::check_supported(&loss_def, repeats)?;
-        let labels = loss::term_labels(&loss_def);
-        let recording = loss::has_activity(&loss_def);
+        let loss_def = Loss::parse(ctx.definition("loss")?)?;
+        loss_def.check_supported(repeats)?;
+        let labels = loss_def.labels();
+        let recording = loss_def.has_activity();
         let source = TrialSource::new(ctx, repeats, recording)?;
 
         let probe = source.draw(task.as_ref(), 1, &mut ctx.rng("probe"))?;
@@ -415,10 +420,11 @@ fn recorded_units(ctx: &StageContext, units: usize) -> Result<RecordedUnits, OpE
 
 /// The diffusion schedule where the loss has a `diffusion` term: over the task's response epoch
 /// (the steps its loss mask counts).
-fn diffusion_config(loss_def: &Definition, probe: &TrialBatch) -> Result<Option<DiffusionConfig>, OpError> {
-    let Some((_, term)) = loss_def.terms.iter().find(|(_, t)| t.op == "diffusion") else {
+fn diffusion_config(loss_def: &Loss, probe: &TrialBatch) -> Result<Option<DiffusionConfig>, OpError> {
+    let Some(term) = loss_def.of(LossTerm::Diffusion).next() else {
         return Ok(None);
     };
+    let term = &term.def;
     let (response_start, response_steps) =
         response_window(&probe.mask, probe.n_trials, probe.n_steps, probe.n_outputs())?;
     let (beta_start, beta_end) = (term.params.f64("beta_start")?, term.params.f64("beta_end")?);

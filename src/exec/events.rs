@@ -45,8 +45,8 @@ pub enum Event<'a> {
     },
 }
 
-/// Receives events. Implementations must be thread-safe and cheap.
-pub trait Reporter: Sync {
+/// Receives the events of a run. Implementations must be thread-safe and cheap.
+pub trait EventSink: Sync {
     fn event(&self, event: Event);
     /// Whether the user asked to stop (Ctrl-C).
     fn interrupted(&self) -> bool {
@@ -54,8 +54,8 @@ pub trait Reporter: Sync {
     }
 }
 
-/// A reporter that ignores everything.
+/// A sink that ignores every event.
 pub struct Silent;
-impl Reporter for Silent {
+impl EventSink for Silent {
     fn event(&self, _: Event) {}
 }
