@@ -1,6 +1,5 @@
 //! rnx: a declarative, content-cached pipeline engine for recurrent-neural-network experiments.
 
-pub mod analysis;
 pub mod ast;
 pub mod cache;
 pub mod check;
@@ -10,6 +9,7 @@ pub mod exec;
 pub mod figure;
 pub mod loader;
 pub mod nn;
+pub mod numerics;
 pub mod op_error;
 pub mod ops;
 pub mod params;

@@ -30,13 +30,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("definition", &["params"]),
     // Up: `table/file_schema.rs` implements `ops::shapes::FileSchemas`.
     ("table", &["ops", "schema"]),
-    ("analysis", &["rng"]),
+    ("numerics", &["rng"]),
     ("cache", &["value"]),
     // The neural core: never the operators, the checker, the planner, the executor or the CLI.
     (
         "nn",
         &[
-            "analysis",
+            "numerics",
             "definition",
             "op_error",
             "params",
@@ -49,7 +49,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "ops",
         &[
-            "analysis",
+            "numerics",
             "cache",
             "check",
             "definition",
@@ -90,7 +90,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "report",
         &[
-            "analysis", "cache", "exec", "figure", "ops", "plan", "rng", "schema", "table", "value",
+            "numerics", "cache", "exec", "figure", "ops", "plan", "rng", "schema", "table", "value",
         ],
     ),
     (

@@ -5,7 +5,7 @@
 use super::EXIT_FAILURE;
 use super::args::BenchArgs;
 use super::stdout::out;
-use crate::ops::task::Task;
+use crate::ops::tasks::task::Task;
 use crate::ops::{Operator, lookup};
 use crate::plan::PlannedInput;
 use crate::rng::Rng;

@@ -5,9 +5,9 @@
 use super::EXIT_FAILURE;
 use super::args::BenchArgs;
 use super::stdout::outln;
-use crate::analysis::activation::Activation;
 use crate::nn::ctrnn::{Ctrnn, CtrnnConfig};
 use crate::nn::trainer::{Batch, Trainer};
+use crate::numerics::activation::Activation;
 use crate::ops::Definition;
 use crate::rng::Rng;
 use candle_core::{Device, Tensor};

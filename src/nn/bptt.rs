@@ -8,7 +8,7 @@
 //! arithmetic is the same whatever the number of threads.
 
 use super::fast_math;
-use crate::analysis::activation::Activation;
+use crate::numerics::activation::Activation;
 use rayon::prelude::*;
 
 /// Row-major strides of a matrix operand: (column stride, row stride).

@@ -12,7 +12,7 @@ use super::diffusion::{DiffusionConfig, behaviour_embedding};
 use super::fused::FusedRecurrence;
 use super::nn_err;
 use super::tensor_ops::activate;
-use crate::analysis::activation::Activation;
+use crate::numerics::activation::Activation;
 use crate::op_error::OpError;
 use crate::params::Params;
 use crate::rng::Rng;

@@ -2,10 +2,10 @@
 //! network that learns a known bimodal distribution.
 
 use super::*;
-use crate::analysis::activation::Activation;
 use crate::definition::Definition;
 use crate::nn::ctrnn::{CtrnnConfig, Noise};
 use crate::nn::trainer::{Batch, Trainer};
+use crate::numerics::activation::Activation;
 use candle_core::{DType, Device};
 use std::collections::BTreeMap;
 

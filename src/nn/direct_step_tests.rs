@@ -2,9 +2,9 @@
 //! the same term values and the same gradient on every variable, to f32 rounding.
 
 use super::*;
-use crate::analysis::activation::Activation;
 use crate::definition::Definition;
 use crate::nn::ctrnn::CtrnnConfig;
+use crate::numerics::activation::Activation;
 use crate::value::Value;
 use candle_core::Device;
 use std::collections::BTreeMap;

@@ -5,7 +5,7 @@
 //! slice functions run 8 lanes wide where the CPU has AVX2 (detected at run time) and 4 wide
 //! otherwise, with the same operations in the same order, so their results are the same bits.
 
-use crate::analysis::activation::Activation;
+use crate::numerics::activation::Activation;
 
 /// `v.round()` (halves away from zero, up to the sign of a zero) for v <= 0 and |v| < 2^31,
 /// without a libm call: truncation

@@ -9,7 +9,7 @@
 
 use super::bptt::Recurrence;
 use super::fast_math;
-use crate::analysis::activation::Activation;
+use crate::numerics::activation::Activation;
 use candle_core::{CpuStorage, CustomOp3, Layout, Result, Shape, Storage, Tensor};
 
 pub struct FusedRecurrence {

@@ -1,6 +1,6 @@
 //! Tensor helpers: activations as candle expressions (so autograd differentiates them).
 
-use crate::analysis::activation::Activation;
+use crate::numerics::activation::Activation;
 use candle_core::{Result, Tensor};
 
 /// phi(x), elementwise.

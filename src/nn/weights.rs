@@ -4,7 +4,7 @@
 use super::ctrnn::CtrnnConfig;
 use super::diffusion::{DiffusionConfig, Weighting};
 use super::nn_err;
-use crate::analysis::activation::Activation;
+use crate::numerics::activation::Activation;
 use crate::op_error::OpError;
 use candle_core::{Device, Tensor};
 use std::collections::{BTreeMap, HashMap};

@@ -1,7 +1,7 @@
 //! What a running stage sees: its parameters, seed, inputs, an output folder and a progress sink.
 
 use super::OpError;
-use super::task::Task;
+use super::tasks::task::Task;
 pub use crate::definition::Definition;
 use crate::params::Params;
 use crate::rng::Rng;

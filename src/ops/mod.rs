@@ -7,13 +7,12 @@ pub mod claims;
 mod context;
 pub mod data;
 pub mod definitions;
+pub mod networks;
 pub mod registry;
 pub mod script;
 pub mod shapes;
 pub mod tables;
-pub mod task;
 pub mod tasks;
-pub mod train;
 
 pub use crate::op_error::OpError;
 pub use context::{Definition, InputBinding, NoProgress, ProgressSink, StageContext, StageOutput};
@@ -63,7 +62,7 @@ pub trait StageOp: Sync + Send {
 /// An operator that defines a task: a generator of trials. Used by `task` declarations.
 pub trait TaskOp: Sync + Send {
     fn schema(&self) -> &'static OpSchema;
-    fn build(&self, params: &Params) -> Result<Box<dyn task::Task>, OpError>;
+    fn build(&self, params: &Params) -> Result<Box<dyn tasks::task::Task>, OpError>;
     /// The epochs every task of this operator has, whatever its parameters, so that the checker
     /// can check `epoch` parameters of the stages that use it; `None` when only running tells.
     fn epochs(&self) -> Option<&'static [&'static str]> {

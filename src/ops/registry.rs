@@ -1,6 +1,6 @@
 //! The operator catalogue: every operator rnx knows, in one table.
 
-use super::{StageOp, TaskOp, analysis, claims, data, definitions, script, tables, tasks, train};
+use super::{StageOp, TaskOp, analysis, claims, data, definitions, networks, script, tables, tasks};
 use crate::schema::OpSchema;
 
 /// An entry of the catalogue.
@@ -44,8 +44,8 @@ static OPERATORS: &[Operator] = &[
     Operator::Stage(&claims::AtLeast),
     Operator::Stage(&claims::Near),
     Operator::Stage(&script::Script),
-    Operator::Stage(&train::Train),
-    Operator::Stage(&train::Evaluate),
+    Operator::Stage(&networks::Train),
+    Operator::Stage(&networks::Evaluate),
     Operator::Stage(&analysis::Robustness),
     Operator::Stage(&analysis::Pca),
     Operator::Stage(&analysis::FixedPoints),

@@ -3,7 +3,7 @@
 //! with a 95 % percentile-bootstrap band across seeds instead of one line per network.
 
 use super::series::{Member, Series};
-use crate::analysis::replicate_stats::bootstrap_mean_ci;
+use crate::numerics::replicate_stats::bootstrap_mean_ci;
 use crate::rng::Rng;
 use std::collections::BTreeMap;
 

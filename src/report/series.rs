@@ -2,8 +2,8 @@
 //! sweep family (`Plot::AcrossSweep`).
 
 use super::columns::{labels, numbers, select, select_excluding};
-use crate::analysis::pca::{Pca, pca};
 use crate::figure::{Columns, Figure, Plot};
+use crate::numerics::pca::{Pca, pca};
 use arrow_array::RecordBatch;
 use std::collections::BTreeMap;
 

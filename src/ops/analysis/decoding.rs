@@ -6,8 +6,8 @@
 //! wrong way shows the uncued colour where correct trials show the cued one.
 
 use super::population::{NETWORK_ON_TWO_ITEMS, Population};
-use crate::analysis::decoding::{DecodingOptions, cross_validate, fit, mean_cosine};
 use crate::nn::ctrnn::Noise;
+use crate::numerics::decoding::{DecodingOptions, cross_validate, fit, mean_cosine};
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{ColumnSpec, DeclKind, OpSchema, OutputSpec, ParamSpec, ParamType};
 use crate::table::TableBuilder;

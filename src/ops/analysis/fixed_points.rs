@@ -6,14 +6,14 @@
 //! here in f64, so that states are exact for every activation), plus small Gaussian noise.
 
 use super::fixed_points_tables::{PointsTable, TrajectoryMeans};
-use crate::analysis::fixed_points::{FixedPointConfig, find_fixed_points};
-use crate::analysis::pca::pca;
-use crate::analysis::rnn_map::RnnMap;
 use crate::figure::{Figure, Plot};
 use crate::nn::{choose_device, nn_err};
-use crate::ops::task::TrialBatch;
-use crate::ops::train::TRAINED_NETWORK;
-use crate::ops::train::load_network;
+use crate::numerics::fixed_points::{FixedPointConfig, find_fixed_points};
+use crate::numerics::pca::pca;
+use crate::numerics::rnn_map::RnnMap;
+use crate::ops::networks::TRAINED_NETWORK;
+use crate::ops::networks::load_network;
+use crate::ops::tasks::task::TrialBatch;
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
 use crate::table::TableBuilder;

@@ -1,7 +1,7 @@
 //! The tables `fixed_points` writes: its points with their Jacobian spectra, and the
 //! trajectories it sampled them from, condition-averaged, in the same PC space.
 
-use crate::analysis::fixed_points::FixedPoint;
+use crate::numerics::fixed_points::FixedPoint;
 use crate::ops::OpError;
 use crate::table::TableBuilder;
 use arrow_array::RecordBatch;

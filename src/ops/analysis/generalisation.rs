@@ -3,8 +3,8 @@
 //! fraction of reaches that end within a tolerance of it.
 
 use super::network_run::NetworkRun;
-use crate::ops::task::TrialBatch;
-use crate::ops::train::TRAINED_NETWORK;
+use crate::ops::networks::TRAINED_NETWORK;
+use crate::ops::tasks::task::TrialBatch;
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
 use crate::table::TableBuilder;

@@ -2,9 +2,9 @@
 //! (Churchland et al. 2012, as Kao 2019 applies it; numerics in `analysis/jpca.rs`).
 
 use super::network_run::NetworkRun;
-use crate::analysis::jpca::{JpcaConfig, jpca};
 use crate::figure::{Columns, Figure, Plot};
-use crate::ops::train::TRAINED_NETWORK;
+use crate::numerics::jpca::{JpcaConfig, jpca};
+use crate::ops::networks::TRAINED_NETWORK;
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
 use crate::table::TableBuilder;

@@ -2,8 +2,8 @@
 //! signal of its population (Kao 2019; the criteria are documented in `analysis/motifs.rs`).
 
 use super::network_run::NetworkRun;
-use crate::analysis::motifs::{MotifCriteria, condition_independent_fraction, delay_tuned, multiphasic};
-use crate::ops::train::TRAINED_NETWORK;
+use crate::numerics::motifs::{MotifCriteria, condition_independent_fraction, delay_tuned, multiphasic};
+use crate::ops::networks::TRAINED_NETWORK;
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
 use crate::table::TableBuilder;

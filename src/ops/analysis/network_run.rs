@@ -5,8 +5,8 @@
 use crate::nn::choose_device;
 use crate::nn::ctrnn::Noise;
 use crate::nn::nn_err;
-use crate::ops::task::TrialBatch;
-use crate::ops::train::{load_network, run_network};
+use crate::ops::networks::{load_network, run_network};
+use crate::ops::tasks::task::TrialBatch;
 use crate::ops::{OpError, StageContext};
 use std::collections::BTreeMap;
 

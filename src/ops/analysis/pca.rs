@@ -2,8 +2,8 @@
 //! participation-ratio dimensionality, and the trajectories in the top components.
 
 use super::wide::{int_column, rate_matrix};
-use crate::analysis::pca::pca;
 use crate::figure::{Columns, Figure, Plot};
+use crate::numerics::pca::pca;
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
 use crate::table::TableBuilder;

@@ -8,8 +8,8 @@
 //! colours are held in orthogonal subspaces, near 1 when they share one.
 
 use super::population::{NETWORK_ON_TWO_ITEMS, Population};
-use crate::analysis::plane_alignment::plane_alignment;
 use crate::nn::ctrnn::Noise;
+use crate::numerics::plane_alignment::plane_alignment;
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{ColumnSpec, DeclKind, OpSchema, OutputSpec, ParamSpec, ParamType};
 use crate::table::TableBuilder;

@@ -6,8 +6,8 @@
 use crate::figure::{Columns, Figure, Plot};
 use crate::nn::choose_device;
 use crate::nn::ctrnn::Noise;
-use crate::ops::task::TrialBatch;
-use crate::ops::train::{TRAINED_NETWORK, load_network, run_network};
+use crate::ops::networks::{TRAINED_NETWORK, load_network, run_network};
+use crate::ops::tasks::task::TrialBatch;
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::rng::Rng;
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};

@@ -4,7 +4,7 @@
 //! & Giese 2020's students against their teacher).
 
 use super::wide::{float_column, int_column};
-use crate::ops::train::TRAINED_NETWORK;
+use crate::ops::networks::TRAINED_NETWORK;
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{DeclKind, InputSpec, OpSchema, OutputSpec};
 use crate::table::TableBuilder;

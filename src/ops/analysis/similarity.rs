@@ -8,12 +8,12 @@
 //! teacher unit enters, recorded or not.
 
 use super::wide::float_column;
-use crate::analysis::similarity::{SimilarityConfig, similarity};
 use crate::figure::{Columns, Figure, Plot};
 use crate::nn::choose_device;
 use crate::nn::ctrnn::Noise;
 use crate::nn::nn_err;
-use crate::ops::train::{TRAINED_NETWORK, load_network, run_network};
+use crate::numerics::similarity::{SimilarityConfig, similarity};
+use crate::ops::networks::{TRAINED_NETWORK, load_network, run_network};
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{
     ColumnKind, ColumnNeed, ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType, TableNeed,

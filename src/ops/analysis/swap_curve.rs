@@ -5,10 +5,10 @@
 //! curve lies from that one, bin by bin.
 
 use super::population::Population;
-use crate::analysis::mixture::{self, MixtureFit};
-use crate::analysis::swap_curve::{BinFit, fit_per_bin};
 use crate::figure::{Columns, Figure, Plot};
 use crate::nn::ctrnn::Noise;
+use crate::numerics::mixture::{self, MixtureFit};
+use crate::numerics::swap_curve::{BinFit, fit_per_bin};
 use crate::ops::analysis::wide::float_column;
 use crate::ops::data::report_trials::ReportTrials;
 use crate::ops::{OpError, StageContext, StageOp, StageOutput};

@@ -2,7 +2,7 @@
 //! seeds, by a paired test at a level (Wilcoxon signed-rank or sign-flip permutation).
 
 use super::verdict::{CLAIM_OUTPUT, COLUMN, OVER, RESAMPLES, TABLE, Verdict, family_name};
-use crate::analysis::replicate_stats::{bootstrap_mean_ci, sign_flip_p, wilcoxon};
+use crate::numerics::replicate_stats::{bootstrap_mean_ci, sign_flip_p, wilcoxon};
 use crate::ops::tables::replicate_groups::{group, numbers, only_group, pair_up};
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::rng::Rng;

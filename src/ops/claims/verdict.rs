@@ -139,13 +139,13 @@ pub fn count_verdict(
     let finite: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
     let mut rng = crate::rng::Rng::derive(ctx.seed, "claim/bootstrap");
     let (ci_low, ci_high) =
-        crate::analysis::replicate_stats::bootstrap_mean_ci(&finite, 0.95, ctx.params.usize("resamples")?, &mut rng);
+        crate::numerics::replicate_stats::bootstrap_mean_ci(&finite, 0.95, ctx.params.usize("resamples")?, &mut rng);
     Ok(Verdict {
         statement: format!("{statement}, in at least {wanted} of {n} replicates"),
         holds: n > 0 && met >= wanted,
         k: met,
         n,
-        effect: crate::analysis::replicate_stats::describe(&finite).mean,
+        effect: crate::numerics::replicate_stats::describe(&finite).mean,
         ci_low,
         ci_high,
         p: f64::NAN,

@@ -9,8 +9,8 @@
 //! by a `group` column (for moment matching).
 
 use super::report_trials::ReportTrials;
-use crate::analysis::swap_curve;
 use crate::figure::{Columns, Figure, Plot};
+use crate::numerics::swap_curve;
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::rng::wrap_angle;
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};

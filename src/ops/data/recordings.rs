@@ -1,7 +1,7 @@
 //! `recordings`: a teacher task's whole population written out, one noise-free trial per
 //! condition of each variant: every unit's rate, the EMG and the inputs, per condition and time.
 
-use crate::ops::task::Recordings as TaskRecordings;
+use crate::ops::tasks::task::Recordings as TaskRecordings;
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
 use crate::table::TableBuilder;

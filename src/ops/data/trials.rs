@@ -1,6 +1,6 @@
 //! `trials`: writes a batch of a task's trials as tables, so a user can look at a task.
 
-use crate::ops::task::TrialBatch;
+use crate::ops::tasks::task::TrialBatch;
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
 use crate::table::TableBuilder;

@@ -4,7 +4,7 @@
 
 use super::replicate_groups::{Replicates, group, key_columns, numbers, pair_up};
 use super::summary::{BY_PARAM, LEVEL_PARAM, OVER_PARAM, RESAMPLES_PARAM, TABLE_PARAM};
-use crate::analysis::replicate_stats::{bootstrap_mean_ci, sign_flip_p, wilcoxon};
+use crate::numerics::replicate_stats::{bootstrap_mean_ci, sign_flip_p, wilcoxon};
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::rng::Rng;
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};

@@ -2,8 +2,8 @@
 //! mean, s.d., standard error, median and a seeded percentile-bootstrap interval of the mean.
 
 use super::replicate_groups::{group, key_columns, numbers};
-use crate::analysis::replicate_stats::{bootstrap_mean_ci, describe};
 use crate::figure::Figure;
+use crate::numerics::replicate_stats::{bootstrap_mean_ci, describe};
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::rng::Rng;
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};

@@ -6,7 +6,7 @@
 //! shown (until go) and the hold signal. Outputs: the hand's position. Every real step counts in
 //! the loss; padding after a shorter trial does not.
 
-use crate::ops::task::{Task, TrialBatch, steps, unknown_variant};
+use crate::ops::tasks::task::{Task, TrialBatch, steps, unknown_variant};
 use crate::ops::{OpError, TaskOp};
 use crate::params::Params;
 use crate::rng::Rng;

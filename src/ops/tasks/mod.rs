@@ -3,6 +3,7 @@
 pub mod declared;
 mod delayed_reach;
 mod reach_teacher;
+pub mod task;
 mod trial_table;
 mod trial_table_read;
 mod working_memory;

@@ -30,7 +30,7 @@
 //! left out of the loss, so that a student starting from its own initial state has time to
 //! reach its preparatory state.
 
-use crate::ops::task::{Recordings, Task, TrialBatch, steps, unknown_variant};
+use crate::ops::tasks::task::{Recordings, Task, TrialBatch, steps, unknown_variant};
 use crate::ops::{OpError, TaskOp};
 use crate::params::Params;
 use crate::rng::Rng;
@@ -494,7 +494,7 @@ impl Task for TeacherTask {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::motifs::prominent_extrema;
+    use crate::numerics::motifs::prominent_extrema;
     use crate::value::Value;
 
     fn task(extra: &[(&str, Value)]) -> Box<dyn Task> {

@@ -8,7 +8,7 @@
 //! once). Trials of different lengths are padded: padding steps have mask 0 and epoch `PADDING`.
 
 use super::trial_table_read::{TrialTable, parse};
-use crate::ops::task::{Task, TrialBatch, unknown_variant};
+use crate::ops::tasks::task::{Task, TrialBatch, unknown_variant};
 use crate::ops::{OpError, TaskOp};
 use crate::params::Params;
 use crate::rng::Rng;

@@ -345,7 +345,7 @@ impl Column<'_> {
     }
 
     fn indexed(&self, names: Vec<String>, rows: Vec<usize>) -> Result<(Vec<String>, Vec<u8>), OpError> {
-        if names.len() >= crate::ops::task::TrialBatch::PADDING as usize {
+        if names.len() >= crate::ops::tasks::task::TrialBatch::PADDING as usize {
             return Err(self.bad(format!("has {} epochs; at most 254 are supported", names.len())));
         }
         Ok((names, rows.into_iter().map(|i| i as u8).collect()))

@@ -11,7 +11,7 @@
 //! point on a circle of radius `radius`; only response steps count in the loss.
 //! Trials are grouped into 8 conditions by the octant of the cued colour.
 
-use crate::ops::task::{Task, TrialBatch, steps, unknown_variant};
+use crate::ops::tasks::task::{Task, TrialBatch, steps, unknown_variant};
 use crate::ops::{OpError, TaskOp};
 use crate::params::Params;
 use crate::rng::{Rng, wrap_angle};

@@ -5,7 +5,7 @@
 //! channels in time order, channel by channel.
 
 use crate::ops::OpError;
-use crate::ops::task::{Task, TrialBatch, default_metrics, unknown_variant};
+use crate::ops::tasks::task::{Task, TrialBatch, default_metrics, unknown_variant};
 use crate::rng::Rng;
 use crate::trialspec::eval::{self, EpochScope, TimeCache};
 use crate::trialspec::{Channel, Dist, Expr, Func, TrialSpec, VarDef};

@@ -5,7 +5,7 @@
 
 mod generate;
 
-use crate::ops::task::Task;
+use crate::ops::tasks::task::Task;
 use crate::ops::{OpError, TaskOp};
 use crate::params::Params;
 use crate::schema::{DeclKind, OpSchema, ParamSpec, ParamType};

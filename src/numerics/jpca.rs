@@ -332,7 +332,7 @@ fn row_major(m: &DMatrix<f64>) -> Vec<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::fixed_points::eigenvalues;
+    use crate::numerics::fixed_points::eigenvalues;
     use crate::rng::Rng;
     use std::f64::consts::PI;
 

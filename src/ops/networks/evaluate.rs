@@ -7,7 +7,7 @@ use super::trajectories::{load_network, trajectories_table};
 use crate::figure::{Columns, Figure, Plot};
 use crate::nn::ctrnn::{Noise, batch_tensors};
 use crate::nn::{choose_device, nn_err};
-use crate::ops::task::TrialBatch;
+use crate::ops::tasks::task::TrialBatch;
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
 use crate::table::TableBuilder;

@@ -234,7 +234,7 @@ mod deflation_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::activation::Activation;
+    use crate::numerics::activation::Activation;
 
     #[test]
     fn a_linear_network_has_its_one_analytic_fixed_point() {

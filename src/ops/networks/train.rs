@@ -15,7 +15,7 @@ use crate::nn::trainer::{Batch, Trainer};
 use crate::nn::{choose_device, loss, nn_err, weights};
 use crate::ops::Definition;
 use crate::ops::shapes::TableRead;
-use crate::ops::task::{Task, TrialBatch};
+use crate::ops::tasks::task::{Task, TrialBatch};
 use crate::ops::{OpError, StageContext, StageOp};
 use crate::params::Params;
 use crate::rng::Rng;

@@ -10,7 +10,7 @@
 
 use std::f64::consts::PI;
 
-use crate::analysis::mixture::{self, MixtureFit};
+use crate::numerics::mixture::{self, MixtureFit};
 use crate::rng::{Rng, wrap_angle};
 
 /// The default kernel bandwidth, in radians of cue distance.

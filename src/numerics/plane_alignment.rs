@@ -3,7 +3,7 @@
 
 use nalgebra::{Matrix3, SymmetricEigen, Vector3};
 
-use crate::analysis::pca::pca;
+use crate::numerics::pca::pca;
 
 /// How aligned the two locations' colour planes are.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,6 +1,6 @@
 //! The task interface: a trial generator with epochs, inputs, targets and loss masks.
 
-use super::OpError;
+use crate::ops::OpError;
 use crate::rng::Rng;
 pub use crate::trial_batch::TrialBatch;
 use std::collections::BTreeMap;

@@ -2,14 +2,14 @@
 
 mod data_pool;
 mod evaluate;
-mod fit;
 mod recorded_units;
 mod schedule;
+mod train;
 mod trajectories;
 
 pub use evaluate::Evaluate;
 pub use evaluate::run_network;
-pub use fit::Train;
+pub use train::Train;
 pub use trajectories::{load_network, trajectories_table};
 
 /// The input of every analysis that runs a trained network.

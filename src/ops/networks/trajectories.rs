@@ -3,7 +3,7 @@
 
 use crate::nn::ctrnn::{Ctrnn, Rollout};
 use crate::nn::{nn_err, weights};
-use crate::ops::task::TrialBatch;
+use crate::ops::tasks::task::TrialBatch;
 use crate::ops::{OpError, StageContext, StageOutput};
 use crate::table::TableBuilder;
 use arrow_array::RecordBatch;

@@ -3,7 +3,7 @@
 
 use crate::ops::OpError;
 use crate::ops::analysis::wide::float_column;
-use crate::ops::task::TrialBatch;
+use crate::ops::tasks::task::TrialBatch;
 use arrow_array::{Array, Int64Array, RecordBatch};
 use std::collections::BTreeMap;
 
