@@ -193,3 +193,49 @@ fn sparse_dynamics_quick_profile_runs_end_to_end() {
     // Recording no unit is the same with any seed, so the output-only student is not retrained.
     assert!(!reran.iter().any(|s| s == "student[fraction=0]"), "{reran:?}");
 }
+
+/// The committed locks describe the pipelines as the code plans them: a change to a pipeline, an
+/// operator's version or a default that alters a key fails here until the lock is refreshed
+/// (by rerunning the pipeline), so the lock, and the README numbers drawn from its run, go
+/// stale only loudly.
+#[test]
+fn committed_locks_have_the_keys_the_code_computes() {
+    let p = Project::new();
+    for name in ["swap_errors.rnx", "delayed_reach.rnx", "sparse_dynamics.rnx"] {
+        let out = p.rnx(&["verify", &pipeline(name), "--keys"]);
+        assert!(
+            out.status.success(),
+            "{name}: the committed lock is stale:\n{}{}",
+            stdout(&out),
+            stderr(&out)
+        );
+        assert!(
+            stdout(&out).lines().all(|l| l.starts_with("same key")),
+            "{}",
+            stdout(&out)
+        );
+    }
+}
+
+/// `verify --keys` names the stage whose key moved and why; its dependents, keyed on the
+/// content hashes the lock records for their inputs, are not blamed.
+#[test]
+fn verify_keys_names_an_edited_stage_and_the_parameter() {
+    let p = Project::new();
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("pipelines");
+    let text = std::fs::read_to_string(dir.join("swap_errors.rnx")).unwrap();
+    let edited = text.replacen("steps = 3000", "steps = 3001", 1);
+    assert_ne!(edited, text, "the pipeline has a `steps = 3000` to edit");
+    let file = p.write("swap_errors.rnx", &edited);
+    std::fs::copy(dir.join("swap_errors.rnx.lock"), p.path("swap_errors.rnx.lock")).unwrap();
+    let out = p.rnx(&["verify", &file.to_string_lossy(), "--keys"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let shown = stdout(&out);
+    let differs: Vec<&str> = shown.lines().filter(|l| l.starts_with("KEY DIFFERS")).collect();
+    assert_eq!(differs.len(), 1, "{shown}");
+    assert!(
+        differs[0].contains("task_optimal") && differs[0].contains("steps"),
+        "{}",
+        differs[0]
+    );
+}

@@ -128,6 +128,10 @@ pub struct VerifyArgs {
     /// How many stages to recompute at once (default: the number of CPU cores).
     #[arg(long, short = 'j')]
     pub jobs: Option<usize>,
+    /// Recompute nothing: check only that every stage's key, computed from the pipeline as
+    /// written and the lock's record of its inputs, is the key the lock records.
+    #[arg(long)]
+    pub keys: bool,
 }
 
 #[derive(Args)]

@@ -8,13 +8,18 @@ use super::progress::{Display, install_interrupt_handler};
 use super::stdout::outln;
 use crate::cache::Reason;
 use crate::exec::{Event, EventSink, Readiness, prepare};
-use crate::share::{Tolerance, Verdict, verify_instance};
+use crate::plan::Plan;
+use crate::share::{KeyCheck, Lockfile, Tolerance, Verdict, check_lock_keys, verify_instance};
 use rayon::prelude::*;
+use std::path::Path;
 
 pub fn run(args: VerifyArgs) -> u8 {
     let Some((lock_path, lock, f)) = planned_as_locked(&args.file, &args.cache) else {
         return EXIT_FAILURE;
     };
+    if args.keys {
+        return keys_only(&args, &lock_path, &lock, &f.plan);
+    }
     // Recompute on the device class the lock was computed on, unless told otherwise.
     let cache_args = CacheArgs {
         device: args.cache.device.clone().or_else(|| Some(lock.device.clone())),
@@ -126,6 +131,55 @@ pub fn run(args: VerifyArgs) -> u8 {
         "{}: {passed} of {} stages verified against {}",
         lock.pipeline,
         verdicts.len(),
+        lock_path.display()
+    );
+    if failed == 0 { 0 } else { EXIT_FAILURE }
+}
+
+/// `--keys`: compare keys only, recomputing nothing.
+fn keys_only(args: &VerifyArgs, lock_path: &Path, lock: &Lockfile, plan: &Plan) -> u8 {
+    let checks = check_lock_keys(plan, lock);
+    let selected: Vec<&(String, KeyCheck)> = checks
+        .iter()
+        .filter(|(name, _)| {
+            args.stages.is_empty()
+                || args
+                    .stages
+                    .iter()
+                    .any(|w| w == name || plan.instances.iter().any(|i| i.name == *name && i.decl_name == *w))
+        })
+        .collect();
+    if selected.is_empty() {
+        eprintln!(
+            "error: `{}` has no stage {}",
+            args.file.display(),
+            args.stages.join(", ")
+        );
+        return EXIT_FAILURE;
+    }
+    let mut failed = 0;
+    for (name, check) in &selected {
+        match check {
+            KeyCheck::Same => outln!("same key          {name}"),
+            KeyCheck::Differs(reasons) => outln!("KEY DIFFERS       {name}: {}", reasons.join("; ")),
+            KeyCheck::NotInLock => outln!("NOT IN LOCK       {name}"),
+            KeyCheck::InputNotInLock(inputs) => {
+                outln!(
+                    "NOT VERIFIED      {name}: the lock lacks its inputs {}",
+                    inputs.join(", ")
+                )
+            }
+            KeyCheck::Failed(why) => outln!("NOT VERIFIED      {name}: {why}"),
+        }
+        if !check.passed() {
+            failed += 1;
+        }
+    }
+    eprintln!(
+        "{}: {} of {} stages have the key {} records",
+        lock.pipeline,
+        selected.len() - failed,
+        selected.len(),
         lock_path.display()
     );
     if failed == 0 { 0 } else { EXIT_FAILURE }

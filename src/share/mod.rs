@@ -5,6 +5,7 @@ mod archive;
 mod diff;
 mod error;
 mod gc;
+mod lock_keys;
 mod lockfile;
 mod pack;
 mod paths;
@@ -16,6 +17,7 @@ pub use archive::{PACK_MANIFEST, PackManifest, PackedFile, read_pack_lock};
 pub use diff::{LockDiff, StageDiff, diff};
 pub use error::ShareError;
 pub use gc::{CacheEntry, GcPlan, gc_plan, list_entries, remove_entries};
+pub use lock_keys::{KeyCheck, check_lock_keys};
 pub use lockfile::{
     LOCK_FORMAT, LockedOutput, LockedSource, LockedStage, Lockfile, RunFacts, absolute, default_lock_path,
 };
