@@ -437,3 +437,48 @@ fn a_reader_that_closes_the_pipe_early_is_not_a_crash() {
     assert!(!err.contains("panicked"), "{err}");
     assert!(out.status.success(), "{:?}: {err}", out.status);
 }
+
+/// `rnx completions bash` is a valid bash script that completes every visible command and a
+/// command's flags; the hidden `worker` is not offered.
+#[test]
+fn bash_completions_are_valid_and_name_every_command() {
+    let p = Project::new();
+    let out = p.rnx(&["completions", "bash"]);
+    ok(&out);
+    let script = stdout(&out);
+    let file = p.write("rnx.bash", &script);
+    let syntax = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(syntax.status.success(), "{}", String::from_utf8_lossy(&syntax.stderr));
+    for command in [
+        "check",
+        "run",
+        "status",
+        "graph",
+        "show",
+        "claims",
+        "ops",
+        "bench",
+        "report",
+        "pack",
+        "unpack",
+        "verify",
+        "gc",
+        "cache",
+        "diff",
+        "completions",
+    ] {
+        assert!(
+            script.contains(&format!("rnx__{command})")) || script.contains(&format!("rnx,{command})")),
+            "{command}"
+        );
+    }
+    assert!(script.contains("--keys"), "verify's flags are completed");
+    assert!(!script.contains("worker"), "the hidden worker command is offered");
+    let bad = p.rnx(&["completions", "tcsh"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("possible values"), "{}", stderr(&bad));
+}

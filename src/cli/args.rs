@@ -47,6 +47,8 @@ pub enum Command {
     Cache(CacheCommand),
     /// Explain, stage by stage, why two runs differ (two lock files or two packs).
     Diff(DiffArgs),
+    /// Print a shell completion script (e.g. `rnx completions bash > ~/.local/share/bash-completion/completions/rnx`).
+    Completions(CompletionsArgs),
     /// Run stage specs written by the SLURM executor (what its jobs execute).
     #[command(hide = true)]
     Worker(WorkerArgs),
@@ -132,6 +134,12 @@ pub struct VerifyArgs {
     /// written and the lock's record of its inputs, is the key the lock records.
     #[arg(long)]
     pub keys: bool,
+}
+
+#[derive(Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    pub shell: clap_complete::Shell,
 }
 
 #[derive(Args)]

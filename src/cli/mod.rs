@@ -7,6 +7,7 @@ mod cmd_bench;
 mod cmd_cache;
 mod cmd_check;
 mod cmd_claims;
+mod cmd_completions;
 mod cmd_diff;
 mod cmd_gc;
 mod cmd_graph;
@@ -52,6 +53,7 @@ pub fn main() -> ExitCode {
         Command::Gc(a) => cmd_gc::run(a),
         Command::Cache(c) => cmd_cache::run(c),
         Command::Diff(a) => cmd_diff::run(a),
+        Command::Completions(a) => cmd_completions::run(a),
         Command::Worker(a) => cmd_worker::run(a),
     };
     ExitCode::from(code)
