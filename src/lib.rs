@@ -11,6 +11,7 @@ pub mod loader;
 pub mod nn;
 pub mod numerics;
 pub mod op_error;
+pub mod op_params;
 pub mod ops;
 pub mod params;
 pub mod plan;

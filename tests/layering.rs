@@ -27,6 +27,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("trial_batch", &[]),
     ("op_error", &["table"]),
     ("params", &["op_error", "units", "value"]),
+    ("op_params", &["op_error", "params", "schema"]),
     ("definition", &["params"]),
     // Up: `table/file_schema.rs` implements `ops::shapes::FileSchemas`.
     ("table", &["ops", "schema"]),
@@ -56,6 +57,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "figure",
             "nn",
             "op_error",
+            "op_params",
             "params",
             "rng",
             "schema",

@@ -5,10 +5,18 @@ use super::wide::{int_column, rate_matrix};
 use crate::figure::{Columns, Figure, Plot};
 use crate::numerics::pca::pca;
 use crate::ops::{OpError, StageContext, StageOp};
-use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamSpec, ParamType};
+use crate::schema::{ColumnSpec, DeclKind, InputSpec, OpSchema, OutputSpec, ParamType};
 use crate::table::TableBuilder;
 
 pub struct Pca;
+
+crate::op_params! {
+    /// `pca`'s parameters.
+    pub struct PcaParams {
+        components: usize = ParamType::int(1, 64), "3", "Components kept for the projection.";
+        table: String = ParamType::Str, "\"trajectories\"", "The table holding the r_k columns.";
+    }
+}
 
 static SCHEMA: OpSchema = OpSchema {
     name: "pca",
@@ -23,20 +31,7 @@ static SCHEMA: OpSchema = OpSchema {
         doc: "A stage with a `trajectories` table (train, evaluate).",
         reads: &[],
     }],
-    params: &[
-        ParamSpec::new(
-            "components",
-            ParamType::int(1, 64),
-            "3",
-            "Components kept for the projection.",
-        ),
-        ParamSpec::new(
-            "table",
-            ParamType::Str,
-            "\"trajectories\"",
-            "The table holding the r_k columns.",
-        ),
-    ],
+    params: PcaParams::PARAMS,
     outputs: &[
         OutputSpec {
             name: "variance",
@@ -145,8 +140,10 @@ impl StageOp for Pca {
     }
 
     fn run(&self, ctx: &mut StageContext) -> Result<(), OpError> {
-        let k = ctx.params.usize("components")?;
-        let table_name = ctx.params.str("table")?.to_string();
+        let PcaParams {
+            components: k,
+            table: table_name,
+        } = PcaParams::read(&ctx.params)?;
         let table = ctx.read_table(ctx.stage_input("stage")?, &table_name)?;
         let (data, rows, units) = rate_matrix(&table)?;
         let fit = pca(&data, rows, units, k).map_err(OpError::invalid)?;
