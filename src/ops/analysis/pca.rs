@@ -143,7 +143,7 @@ impl StageOp for Pca {
         let PcaParams {
             components: k,
             table: table_name,
-        } = PcaParams::read(&ctx.params)?;
+        } = PcaParams::read(ctx.params)?;
         let table = ctx.read_table(ctx.stage_input("stage")?, &table_name)?;
         let (data, rows, units) = rate_matrix(&table)?;
         let fit = pca(&data, rows, units, k).map_err(OpError::invalid)?;
