@@ -303,6 +303,10 @@ pub struct ShowArgs {
     /// How many rows to print.
     #[arg(long, short = 'n', default_value_t = 10)]
     pub rows: usize,
+    /// Every row as a Markdown table, numbers at 3 significant digits (as pipelines/README.md
+    /// quotes them), instead of the path and the first rows.
+    #[arg(long)]
+    pub markdown: bool,
 }
 
 #[derive(Args)]

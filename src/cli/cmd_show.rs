@@ -73,6 +73,7 @@ pub fn run(args: ShowArgs) -> u8 {
         }
         let path = dir.join(&wanted);
         match crate::table::read_parquet(&path) {
+            Ok(batch) if args.markdown => out!("{}", crate::table::markdown(&batch)),
             Ok(batch) => {
                 outln!(
                     "{}  ({} rows; tables: {})",
