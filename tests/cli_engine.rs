@@ -281,6 +281,25 @@ fn show_prints_a_tables_path_and_rows() {
 }
 
 #[test]
+fn show_markdown_prints_every_row_as_a_markdown_table() {
+    let p = Project::new();
+    p.write("demo.rnx", PIPELINE);
+    ok(&p.rnx(&["run", "demo.rnx"]));
+    let shown = p.rnx(&["show", "demo.rnx", "observed", "--table", "trials", "--markdown"]);
+    ok(&shown);
+    let out = stdout(&shown);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines[0].starts_with("| ") && lines[0].contains(" response "), "{out}");
+    assert!(lines[1].starts_with("| --- |"), "{out}");
+    assert_eq!(
+        lines.len(),
+        2 + 200,
+        "header, rule and all 200 rows, no path line: {out}"
+    );
+    assert!(!out.contains("trials.parquet"), "{out}");
+}
+
+#[test]
 fn ops_lists_and_describes_operators() {
     let p = Project::new();
     let all = stdout(&p.rnx(&["ops"]));

@@ -2,29 +2,41 @@
 //! pipelines/README.md quotes results, so that a test can re-render them from the committed tables.
 
 use arrow_array::cast::AsArray;
-use arrow_array::types::{Float32Type, Float64Type, Int32Type, Int64Type, UInt64Type};
+use arrow_array::types::{Float32Type, Float64Type};
 use arrow_array::{Array, RecordBatch};
+use arrow_cast::display::{ArrayFormatter, FormatOptions};
 use arrow_schema::DataType;
 
 /// Significant digits of every floating-point cell.
-pub const MARKDOWN_DIGITS: usize = 3;
+const MARKDOWN_DIGITS: usize = 3;
 
-/// Every row of `batch` as a Markdown table (header, rule, rows), floats at
-/// [`MARKDOWN_DIGITS`] significant digits, nulls as `–`.
+/// Every row of `batch` as a Markdown table (header, rule, rows): floats at [`MARKDOWN_DIGITS`]
+/// significant digits, other types as arrow displays them, `|` escaped, nulls as `–`.
 pub fn markdown(batch: &RecordBatch) -> String {
     let schema = batch.schema();
     let mut out = String::new();
     let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
     out.push_str(&format!("| {} |\n", names.join(" | ")));
     out.push_str(&format!("|{}\n", " --- |".repeat(names.len())));
+    let options = FormatOptions::default();
+    let formatters: Vec<Option<ArrayFormatter>> = batch
+        .columns()
+        .iter()
+        .map(|c| ArrayFormatter::try_new(c.as_ref(), &options).ok())
+        .collect();
     for r in 0..batch.num_rows() {
-        let cells: Vec<String> = batch.columns().iter().map(|c| cell(c.as_ref(), r)).collect();
+        let cells: Vec<String> = batch
+            .columns()
+            .iter()
+            .zip(&formatters)
+            .map(|(c, f)| cell(c.as_ref(), f.as_ref(), r))
+            .collect();
         out.push_str(&format!("| {} |\n", cells.join(" | ")));
     }
     out
 }
 
-fn cell(column: &dyn Array, row: usize) -> String {
+fn cell(column: &dyn Array, formatter: Option<&ArrayFormatter>, row: usize) -> String {
     if column.is_null(row) {
         return "–".to_string();
     }
@@ -34,19 +46,13 @@ fn cell(column: &dyn Array, row: usize) -> String {
             f64::from(column.as_primitive::<Float32Type>().value(row)),
             MARKDOWN_DIGITS,
         ),
-        DataType::Int64 => column.as_primitive::<Int64Type>().value(row).to_string(),
-        DataType::Int32 => column.as_primitive::<Int32Type>().value(row).to_string(),
-        DataType::UInt64 => column.as_primitive::<UInt64Type>().value(row).to_string(),
-        DataType::Boolean => column.as_boolean().value(row).to_string(),
-        DataType::Utf8 => column.as_string::<i32>().value(row).replace('|', "\\|"),
-        DataType::LargeUtf8 => column.as_string::<i64>().value(row).replace('|', "\\|"),
-        other => format!("({other})"),
+        _ => formatter.map_or_else(|| "?".to_string(), |f| f.value(row).to_string().replace('|', "\\|")),
     }
 }
 
 /// `x` rounded to `digits` significant digits: fixed-point between 1e-3 and 1e6, scientific
 /// (`1.10e-4`) outside, `0` for zero.
-pub fn significant(x: f64, digits: usize) -> String {
+fn significant(x: f64, digits: usize) -> String {
     if x == 0.0 {
         return "0".to_string();
     }

@@ -7,7 +7,7 @@ mod parquet_io;
 
 pub use builder::TableBuilder;
 pub use file_schema::{FileSchemaReader, format_of, kind_of};
-pub use markdown::{MARKDOWN_DIGITS, markdown, significant};
+pub use markdown::markdown;
 pub use parquet_io::{read_parquet, write_parquet};
 
 /// An error reading or writing a table.
